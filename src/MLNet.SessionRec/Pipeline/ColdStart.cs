@@ -1,0 +1,26 @@
+using MLNet.SessionRec.Evaluation;
+
+namespace MLNet.SessionRec.Pipeline;
+
+/// <summary>
+/// Optional capability of a session model: the scores of an empty session (e.g. GRU4Rec's zero hidden state).
+/// Models without it answer an empty session with the most popular training items.
+/// </summary>
+internal interface IColdStartScores
+{
+    /// <summary>Writes the scores of all items for a session that has observed nothing yet.</summary>
+    void ScoreEmptySession(Span<float> scores);
+}
+
+/// <summary>The cold-start answer of a model: scores for a session without (known) events.</summary>
+internal static class ColdStart
+{
+    /// <summary>The model's zero-state scores where it provides them, else each item's training support.</summary>
+    public static float[] Scores(ISessionModel model)
+    {
+        var scores = new float[model.Items.Count];
+        if (model is IColdStartScores cold) cold.ScoreEmptySession(scores);
+        else for (int i = 0; i < scores.Length; i++) scores[i] = model.Items.GetSupport(i);
+        return scores;
+    }
+}

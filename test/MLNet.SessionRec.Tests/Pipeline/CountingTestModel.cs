@@ -1,0 +1,53 @@
+using MLNet.SessionRec.Data;
+using MLNet.SessionRec.Evaluation;
+
+namespace MLNet.SessionRec.Tests.Pipeline;
+
+/// <summary>
+/// A small stateful model for pipeline tests: score_j = 2·[j follows the last item] + (times j was seen) + j/1000,
+/// so lists depend on the whole prefix and on its order, and have no ties.
+/// </summary>
+internal sealed class CountingTestModel(ItemVocabulary items) : ISessionModel
+{
+    public string Name => "counting-test";
+
+    public ItemVocabulary Items { get; } = items;
+
+    public static CountingTestModel WithItems(int count) =>
+        new(ItemVocabulary.FromIds(Enumerable.Range(0, count).Select(i => $"i{i}"), Enumerable.Range(0, count).Select(i => (long)(count - i))));
+
+    public ISessionScorer CreateScorer(int slots) => new Scorer(Items.Count, slots);
+
+    /// <summary>Reference scores of a whole prefix, computed directly.</summary>
+    public float[] ScoresOf(IReadOnlyList<int> prefix)
+    {
+        var s = new float[Items.Count];
+        for (int j = 0; j < s.Length; j++) s[j] = j / 1000f;
+        foreach (int i in prefix) s[i] += 1;
+        s[(prefix[^1] + 1) % s.Length] += 2;
+        return s;
+    }
+
+    private sealed class Scorer(int n, int slots) : ISessionScorer
+    {
+        private readonly int[][] _counts = Enumerable.Range(0, slots).Select(_ => new int[n]).ToArray();
+
+        public int Slots => slots;
+
+        public void ResetSlot(int slot) => Array.Clear(_counts[slot]);
+
+        public void Step(ReadOnlySpan<int> items, Span<float> scores)
+        {
+            for (int s = 0; s < slots; s++)
+            {
+                if (items[s] < 0) continue;
+                _counts[s][items[s]]++;
+                var row = scores.Slice(s * n, n);
+                for (int j = 0; j < n; j++) row[j] = _counts[s][j] + j / 1000f;
+                row[(items[s] + 1) % n] += 2;
+            }
+        }
+
+        public void Dispose() { }
+    }
+}
