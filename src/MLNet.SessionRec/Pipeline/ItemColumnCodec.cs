@@ -188,7 +188,9 @@ internal abstract class ItemColumnCodec
         {
             ItemType = type;
             // Carry the key values, so that MapKeyToValue turns predicted keys back into the original ids.
-            OutputAnnotations = labels != null ? annotations : DataViewSchema.Annotations.Empty;
+            var builder = new DataViewSchema.Annotations.Builder();
+            builder.Add(annotations, name => name == AnnotationUtils.Kinds.KeyValues);
+            OutputAnnotations = builder.ToAnnotations();
             long count = checked((long)type.Count);
             if (count > Array.MaxLength - 1) throw new ArgumentException($"Key type with {count} values is too large.");
             _keyToIndex = new int[count + 1];

@@ -31,6 +31,25 @@ public sealed class SessionRecommender : IDisposable
         _coldStart = new(() => ColdStart.Scores(model), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
+    /// <summary>Loads a model saved with <c>mlContext.Model.Save</c> (its session recommendation transformer).</summary>
+    /// <param name="modelPath">The model zip.</param>
+    /// <param name="topK">List length; default the transformer's.</param>
+    public static SessionRecommender Load(string modelPath, int? topK = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
+        using var stream = File.OpenRead(modelPath);
+        return Load(stream, topK);
+    }
+
+    /// <summary>Loads a model saved with <c>mlContext.Model.Save</c> from a stream.</summary>
+    /// <param name="model">The model zip.</param>
+    /// <param name="topK">List length; default the transformer's.</param>
+    public static SessionRecommender Load(Stream model, int? topK = null)
+    {
+        var transformer = SessionRecommenderLoading.Load(model);
+        return new SessionRecommender(transformer.Model, topK ?? transformer.TopK, transformer);
+    }
+
     /// <summary>The model.</summary>
     public ISessionModel Model { get; }
 

@@ -1,0 +1,113 @@
+using Microsoft.ML;
+using MLNet.SessionRec.Baselines;
+using MLNet.SessionRec.Data;
+using MLNet.SessionRec.Evaluation;
+using MLNet.SessionRec.Pipeline;
+
+namespace MLNet.SessionRec;
+
+/// <summary>Entry point: <c>mlContext.SessionRecommendation()</c>.</summary>
+public static class MLContextSessionRecommendationExtensions
+{
+    /// <summary>The session-based recommendation catalog (trainers and evaluation), like <c>mlContext.Recommendation()</c>.</summary>
+    public static SessionRecommendationCatalog SessionRecommendation(this MLContext mlContext)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        return new SessionRecommendationCatalog(mlContext);
+    }
+}
+
+/// <summary>Session-based next-item recommendation: trainers and evaluation.</summary>
+public sealed class SessionRecommendationCatalog
+{
+    private readonly MLContext _ml;
+
+    internal SessionRecommendationCatalog(MLContext mlContext)
+    {
+        _ml = mlContext;
+        Trainers = new SessionRecommendationTrainers(mlContext);
+    }
+
+    /// <summary>The trainers: GRU4Rec and the baselines.</summary>
+    public SessionRecommendationTrainers Trainers { get; }
+
+    /// <summary>
+    /// Next-item evaluation (Recall, MRR, NDCG, coverage and popularity at each cut-off) of the session
+    /// recommender in <paramref name="model"/> on the test events in <paramref name="testEvents"/> (raw ids or
+    /// keys with key values). Every event with a successor is a prediction point; events of items unknown to the
+    /// model are dropped and counted; ties are <paramref name="ties"/> (conservative by default, as the official
+    /// GRU4Rec evaluation).
+    /// </summary>
+    public SessionRankingMetrics Evaluate(ITransformer model, IDataView testEvents,
+        string sessionColumnName = DefaultColumns.SessionId, string? itemColumnName = null, string timeColumnName = DefaultColumns.Time,
+        IReadOnlyList<int>? cutoffs = null, TieHandling ties = TieHandling.Conservative)
+    {
+        ArgumentNullException.ThrowIfNull(testEvents);
+        var transformer = SessionRecommenderLoading.Find(model);
+        var options = new SessionFileOptions
+        {
+            SessionColumn = sessionColumnName,
+            ItemColumn = itemColumnName ?? transformer.InputColumnName,
+            TimeColumn = timeColumnName,
+        };
+        var test = SessionDataViewReader.Read(testEvents, options, transformer.Model.Items);
+        return RankingEvaluator.Evaluate(transformer.Model, test, new RankingEvaluatorOptions { Cutoffs = cutoffs ?? [20], Ties = ties });
+    }
+}
+
+/// <summary>Trainers of <see cref="SessionRecommendationCatalog"/>.</summary>
+public sealed class SessionRecommendationTrainers
+{
+    private readonly MLContext _ml;
+
+    internal SessionRecommendationTrainers(MLContext mlContext) => _ml = mlContext;
+
+    /// <summary>A baseline with all options.</summary>
+    public SessionBaselineTrainer Baseline(SessionBaselineTrainer.Options options) => new(_ml, options);
+
+    /// <summary>POP: recommends the most popular training items.</summary>
+    public SessionBaselineTrainer Popularity(string sessionColumnName = DefaultColumns.SessionId, string itemColumnName = DefaultColumns.ItemId,
+        string timeColumnName = DefaultColumns.Time, int topK = DefaultColumns.TopK) =>
+        Baseline(Columns(new() { Baseline = SessionBaseline.Popularity }, sessionColumnName, itemColumnName, timeColumnName, topK));
+
+    /// <summary>S-POP: items popular in the current session, ties broken by training popularity.</summary>
+    public SessionBaselineTrainer SessionPopularity(string sessionColumnName = DefaultColumns.SessionId, string itemColumnName = DefaultColumns.ItemId,
+        string timeColumnName = DefaultColumns.Time, int topK = DefaultColumns.TopK) =>
+        Baseline(Columns(new() { Baseline = SessionBaseline.SessionPopularity }, sessionColumnName, itemColumnName, timeColumnName, topK));
+
+    /// <summary>Item-KNN (the GRU4Rec paper's baseline): neighbours of the last item by session co-occurrence.</summary>
+    public SessionBaselineTrainer ItemKnn(string sessionColumnName = DefaultColumns.SessionId, string itemColumnName = DefaultColumns.ItemId,
+        string timeColumnName = DefaultColumns.Time, int numberOfNeighbors = 100, double lambda = 20, double alpha = 0.5, int topK = DefaultColumns.TopK) =>
+        Baseline(Columns(new()
+        {
+            Baseline = SessionBaseline.ItemKnn,
+            ItemKnn = new ItemKnnOptions { Neighbors = numberOfNeighbors, Lambda = lambda, Alpha = alpha },
+        }, sessionColumnName, itemColumnName, timeColumnName, topK));
+
+    /// <summary>First-order Markov chain: the most frequent successors of the last item.</summary>
+    public SessionBaselineTrainer Markov(string sessionColumnName = DefaultColumns.SessionId, string itemColumnName = DefaultColumns.ItemId,
+        string timeColumnName = DefaultColumns.Time, int pruning = 20, int topK = DefaultColumns.TopK) =>
+        Baseline(Columns(new() { Baseline = SessionBaseline.Markov, Markov = new MarkovOptions { Pruning = pruning } },
+            sessionColumnName, itemColumnName, timeColumnName, topK));
+
+    /// <summary>AR: association rules (session co-occurrence) of the last item.</summary>
+    public SessionBaselineTrainer AssociationRules(string sessionColumnName = DefaultColumns.SessionId, string itemColumnName = DefaultColumns.ItemId,
+        string timeColumnName = DefaultColumns.Time, int pruning = 20, int topK = DefaultColumns.TopK) =>
+        Baseline(Columns(new() { Baseline = SessionBaseline.AssociationRules, AssociationRules = new AssociationRulesOptions { Pruning = pruning } },
+            sessionColumnName, itemColumnName, timeColumnName, topK));
+
+    /// <summary>SR: sequential rules (later items within <paramref name="steps"/>, weighted by distance) of the last item.</summary>
+    public SessionBaselineTrainer SequentialRules(string sessionColumnName = DefaultColumns.SessionId, string itemColumnName = DefaultColumns.ItemId,
+        string timeColumnName = DefaultColumns.Time, int pruning = 20, int steps = 10, int topK = DefaultColumns.TopK) =>
+        Baseline(Columns(new() { Baseline = SessionBaseline.SequentialRules, SequentialRules = new SequentialRulesOptions { Pruning = pruning, Steps = steps } },
+            sessionColumnName, itemColumnName, timeColumnName, topK));
+
+    private static T Columns<T>(T options, string session, string item, string time, int topK) where T : SessionTrainerOptions
+    {
+        options.SessionColumnName = session;
+        options.ItemColumnName = item;
+        options.TimeColumnName = time;
+        options.TopK = topK;
+        return options;
+    }
+}
