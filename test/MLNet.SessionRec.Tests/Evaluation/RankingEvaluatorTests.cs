@@ -130,6 +130,20 @@ public sealed class RankingEvaluatorTests
     }
 
     [TestMethod]
+    public void AConstantModelNeverHitsUnderConservativeTiesButAlwaysUnderStandard()
+    {
+        var train = Train();
+        var zeros = new float[train.Items.Count];
+        var model = new TableModel(train.Items, new() { ["A"] = zeros, ["B"] = zeros, ["D"] = zeros });
+        var options = new RankingEvaluatorOptions { Cutoffs = [4] }; // 5 items: conservative rank 5, standard rank 1
+        Assert.AreEqual(0.0, RankingEvaluator.Evaluate(model, Test(train.Items), options).RecallAt(4));
+        options.Ties = TieHandling.Standard;
+        Assert.AreEqual(1.0, RankingEvaluator.Evaluate(model, Test(train.Items), options).MrrAt(4));
+        options.Ties = TieHandling.Median; // rank 3 for every prediction
+        Assert.AreEqual(1 / 3.0, RankingEvaluator.Evaluate(model, Test(train.Items), options).MrrAt(4), 1e-12);
+    }
+
+    [TestMethod]
     public void RejectsATestSetWithAnotherVocabulary()
     {
         var train = Train();
