@@ -20,7 +20,7 @@ public static class SessionTimeSplit
 
     /// <summary>
     /// Splits a dataset: the train part gets a new vocabulary (its items, renumbered, with their supports); the test
-    /// part uses it, with dropped events and sessions counted.
+    /// part uses it, with dropped events and sessions counted. Sessions keep their original times and order.
     /// </summary>
     public static (SessionDataset Train, SessionDataset Test) Split(SessionDataset data, double days,
         SessionTimeSplitBy by = SessionTimeSplitBy.SessionEnd, int minTestSessionLength = 2)
@@ -36,7 +36,10 @@ public static class SessionTimeSplit
         return (trainSet, Subset(data, test, trainSet.Items, minTestSessionLength));
     }
 
-    /// <summary>The given sessions (in dataset order) as a new dataset; start/end times are kept as they were.</summary>
+    /// <summary>
+    /// The given sessions (in dataset order) as a new dataset. Sessions keep their original start/end times and order,
+    /// also when dropping unknown items removed their first or last event (per-event times are not stored).
+    /// </summary>
     private static SessionDataset Subset(SessionDataset data, List<int> sessions, ItemVocabulary? vocabulary, int minLength)
     {
         var map = new int[data.Items.Count]; // old item index -> new one, -1 unknown
