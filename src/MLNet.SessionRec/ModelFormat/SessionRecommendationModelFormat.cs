@@ -66,6 +66,10 @@ internal static class SessionRecommendationModelFormat
     {
         ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(ctx);
+        // Say plainly which library is too old (ML.NET's own message names ML.NET and our assembly version).
+        if (ctx.Header.ModelVerReadable > VerWritten)
+            throw new InvalidDataException($"The session recommendation model was written by a newer version of MLNet.SessionRec " +
+                $"(format 0x{ctx.Header.ModelVerReadable:X8}; this version reads up to 0x{VerWritten:X8}). Update MLNet.SessionRec to load it.");
         ctx.CheckAtModel(GetVersionInfo());
         string input = ctx.LoadNonEmptyString();
         string predicted = ctx.LoadNonEmptyString();

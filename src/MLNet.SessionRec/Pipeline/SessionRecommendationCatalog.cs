@@ -68,17 +68,17 @@ public sealed class SessionRecommendationTrainers
     /// <summary>POP: recommends the most popular training items.</summary>
     public SessionBaselineTrainer Popularity(string sessionColumnName = DefaultColumns.SessionId, string itemColumnName = DefaultColumns.ItemId,
         string timeColumnName = DefaultColumns.Time, int topK = DefaultColumns.TopK) =>
-        Baseline(Columns(new() { Baseline = SessionBaseline.Popularity }, sessionColumnName, itemColumnName, timeColumnName, topK));
+        Baseline(Columns(new SessionBaselineTrainer.Options() { Baseline = SessionBaseline.Popularity }, sessionColumnName, itemColumnName, timeColumnName, topK));
 
     /// <summary>S-POP: items popular in the current session, ties broken by training popularity.</summary>
     public SessionBaselineTrainer SessionPopularity(string sessionColumnName = DefaultColumns.SessionId, string itemColumnName = DefaultColumns.ItemId,
         string timeColumnName = DefaultColumns.Time, int topK = DefaultColumns.TopK) =>
-        Baseline(Columns(new() { Baseline = SessionBaseline.SessionPopularity }, sessionColumnName, itemColumnName, timeColumnName, topK));
+        Baseline(Columns(new SessionBaselineTrainer.Options() { Baseline = SessionBaseline.SessionPopularity }, sessionColumnName, itemColumnName, timeColumnName, topK));
 
     /// <summary>Item-KNN (the GRU4Rec paper's baseline): neighbours of the last item by session co-occurrence.</summary>
     public SessionBaselineTrainer ItemKnn(string sessionColumnName = DefaultColumns.SessionId, string itemColumnName = DefaultColumns.ItemId,
         string timeColumnName = DefaultColumns.Time, int numberOfNeighbors = 100, double lambda = 20, double alpha = 0.5, int topK = DefaultColumns.TopK) =>
-        Baseline(Columns(new()
+        Baseline(Columns(new SessionBaselineTrainer.Options()
         {
             Baseline = SessionBaseline.ItemKnn,
             ItemKnn = new ItemKnnOptions { Neighbors = numberOfNeighbors, Lambda = lambda, Alpha = alpha },
@@ -87,19 +87,19 @@ public sealed class SessionRecommendationTrainers
     /// <summary>First-order Markov chain: the most frequent successors of the last item.</summary>
     public SessionBaselineTrainer Markov(string sessionColumnName = DefaultColumns.SessionId, string itemColumnName = DefaultColumns.ItemId,
         string timeColumnName = DefaultColumns.Time, int pruning = 20, int topK = DefaultColumns.TopK) =>
-        Baseline(Columns(new() { Baseline = SessionBaseline.Markov, Markov = new MarkovOptions { Pruning = pruning } },
+        Baseline(Columns(new SessionBaselineTrainer.Options() { Baseline = SessionBaseline.Markov, Markov = new MarkovOptions { Pruning = pruning } },
             sessionColumnName, itemColumnName, timeColumnName, topK));
 
     /// <summary>AR: association rules (session co-occurrence) of the last item.</summary>
     public SessionBaselineTrainer AssociationRules(string sessionColumnName = DefaultColumns.SessionId, string itemColumnName = DefaultColumns.ItemId,
         string timeColumnName = DefaultColumns.Time, int pruning = 20, int topK = DefaultColumns.TopK) =>
-        Baseline(Columns(new() { Baseline = SessionBaseline.AssociationRules, AssociationRules = new AssociationRulesOptions { Pruning = pruning } },
+        Baseline(Columns(new SessionBaselineTrainer.Options() { Baseline = SessionBaseline.AssociationRules, AssociationRules = new AssociationRulesOptions { Pruning = pruning } },
             sessionColumnName, itemColumnName, timeColumnName, topK));
 
     /// <summary>SR: sequential rules (later items within <paramref name="steps"/>, weighted by distance) of the last item.</summary>
     public SessionBaselineTrainer SequentialRules(string sessionColumnName = DefaultColumns.SessionId, string itemColumnName = DefaultColumns.ItemId,
         string timeColumnName = DefaultColumns.Time, int pruning = 20, int steps = 10, int topK = DefaultColumns.TopK) =>
-        Baseline(Columns(new() { Baseline = SessionBaseline.SequentialRules, SequentialRules = new SequentialRulesOptions { Pruning = pruning, Steps = steps } },
+        Baseline(Columns(new SessionBaselineTrainer.Options() { Baseline = SessionBaseline.SequentialRules, SequentialRules = new SequentialRulesOptions { Pruning = pruning, Steps = steps } },
             sessionColumnName, itemColumnName, timeColumnName, topK));
 
     private static T Columns<T>(T options, string session, string item, string time, int topK) where T : SessionTrainerOptions

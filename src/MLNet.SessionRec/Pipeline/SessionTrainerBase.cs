@@ -70,8 +70,10 @@ public abstract class SessionTrainerBase<TOptions> : IEstimator<SessionRecommend
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         string name = TrainerOptions.ItemColumnName;
-        if (!inputSchema.TryFindColumn(name, out var item))
+        var matches = inputSchema.Where(c => c.Name == name).ToList();
+        if (matches.Count == 0)
             throw new ArgumentException($"The input schema has no item column '{name}'.", nameof(inputSchema));
+        var item = matches[0];
         string? error = ItemColumnCodec.CheckType(item.ItemType);
         if (error != null) throw new ArgumentException($"Column '{name}': {error}.", nameof(inputSchema));
         var columns = inputSchema.ToDictionary(c => c.Name);

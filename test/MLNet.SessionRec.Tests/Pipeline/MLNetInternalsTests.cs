@@ -43,7 +43,7 @@ public sealed class MLNetInternalsTests
             CollectionAssert.Contains(names, expected, $"internal uses seen: {string.Join(", ", names)}");
         var outside = internalUses.Where(u => u.Caller.Namespace != ModelFormatNamespace)
             .Select(u => $"{u.Caller.FullName} uses {u.Member.DeclaringType?.FullName}.{u.Member.Name}").Distinct().ToList();
-        Assert.IsEmpty(outside, "ML.NET internals used outside ModelFormat:\n" + string.Join("\n", outside));
+        Assert.AreEqual("", string.Join("\n", outside), "ML.NET internals used outside ModelFormat");
     }
 
     [TestMethod]
@@ -73,7 +73,7 @@ public sealed class MLNetInternalsTests
                     if (used.Assembly.GetName().Name!.StartsWith("Microsoft.ML", StringComparison.Ordinal) && !used.IsVisible)
                         problems.Add($"{type.FullName}.{where}: {used.FullName}");
         }
-        Assert.IsEmpty(problems, string.Join("\n", problems));
+        Assert.AreEqual("", string.Join("\n", problems), "internal ML.NET types in the public API");
     }
 
     private const BindingFlags All = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
