@@ -11,6 +11,7 @@ public static class SessionModelRegistry
     // Kind -> reader of the body. Every savable model registers here.
     private static readonly Dictionary<string, Func<BinaryReader, ISavableSessionModel>> Readers = new(StringComparer.Ordinal)
     {
+        ["gru4rec"] = MLNet.SessionRec.Model.Gru4RecModel.Read,
     };
 
     /// <summary>Writes <paramref name="model"/> with a header (magic, format version, kind).</summary>
