@@ -43,8 +43,8 @@ internal static class Gru4RecValidation
                 var target = scores.gather(1, y.unsqueeze(1));
                 var ranks = scores.ge(target).sum(1, type: ScalarType.Float32).unsqueeze(1); // conservative ties
                 var hit = ranks.le(cut);
-                var hitCount = hit.sum(0).cpu().data<long>().ToArray();
-                var rrSum = (hit.to(ScalarType.Float64) / ranks.to(ScalarType.Float64)).sum(0).cpu().data<double>().ToArray();
+                var hitCount = hit.to(ScalarType.Int64).sum(dim: 0).cpu().data<long>().ToArray();
+                var rrSum = (hit.to(ScalarType.Float64) / ranks.to(ScalarType.Float64)).sum(dim: 0).cpu().data<double>().ToArray();
                 for (int c = 0; c < cutoffs.Length; c++) { hits[c] += hitCount[c]; rr[c] += rrSum[c]; }
                 n += b;
             }
