@@ -17,6 +17,7 @@ public static class SessionModelRegistry
         [Baselines.MarkovModel.Kind] = Baselines.MarkovModel.Read,
         [Baselines.AssociationRulesModel.Kind] = Baselines.AssociationRulesModel.Read,
         [Baselines.SequentialRulesModel.Kind] = Baselines.SequentialRulesModel.Read,
+        ["gru4rec"] = MLNet.SessionRec.Model.Gru4RecModel.Read,
     };
 
     /// <summary>Writes <paramref name="model"/> with a header (magic, format version, kind).</summary>

@@ -1,0 +1,213 @@
+using MLNet.SessionRec.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace MLNet.SessionRec.Model;
+
+/// <summary>A row-gathered copy of an item-indexed parameter: a leaf whose gradient gets a sparse update.</summary>
+internal readonly record struct GatheredRows(Tensor Parameter, Tensor Index, Tensor Rows);
+
+/// <summary>
+/// The GRU4Rec network as in the official <c>GRU4RecModel</c>: an input embedding (constrained = rows of the output
+/// matrix Wy, a separate embedding E, or one-hot input through a GRU layer that reads rows of its input weight), stacked
+/// GRU cells (gate order r, z, n; h' = (1−z)·n + z·h), and scores h·Wy[cols]ᵀ + By[cols]. Item-indexed parameters
+/// (Wy, By, E, Wx0) are plain tensors updated sparsely; the GRU weights are dense autograd parameters.
+/// </summary>
+internal sealed class Gru4RecNetwork : IDisposable
+{
+    public Gru4RecNetwork(Gru4RecOptions options, int itemCount, Device device)
+    {
+        Options = options;
+        ItemCount = itemCount;
+        Device = device;
+        int[] layers = options.Layers;
+        int last = layers[^1];
+        int inputSize;
+        using var noGrad = no_grad();
+        if (options.ConstrainedEmbedding) inputSize = last;
+        else if (options.Embedding > 0)
+        {
+            E = Glorot(empty(itemCount, options.Embedding, device: device), itemCount, options.Embedding, 1);
+            inputSize = options.Embedding;
+        }
+        else
+        {
+            // One-hot input: the first layer is a GRU whose input weight rows are looked up by item index.
+            int h0 = layers[0];
+            Wx0 = Glorot(empty(itemCount, 3 * h0, device: device), itemCount, h0, 3, blocksAlongColumns: true);
+            Wrz0 = Glorot(empty(h0, 2 * h0, device: device), h0, h0, 2, blocksAlongColumns: true).requires_grad_(true);
+            Wh0 = Glorot(empty(h0, h0, device: device), h0, h0, 1).requires_grad_(true);
+            Bh0 = zeros(3 * h0, device: device).requires_grad_(true);
+            Start = 1;
+            inputSize = itemCount;
+        }
+        Cells = new GRUCell[layers.Length - Start];
+        for (int i = Start; i < layers.Length; i++)
+        {
+            int inSize = i > 0 ? layers[i - 1] : inputSize;
+            var cell = nn.GRUCell(inSize, layers[i], bias: true, device: device);
+            // Glorot per gate block (r, z, n), biases zero, as the official compatibility initialisation.
+            Glorot(cell.weight_ih!, inSize, layers[i], 3);
+            Glorot(cell.weight_hh!, layers[i], layers[i], 3);
+            cell.bias_ih!.zero_();
+            cell.bias_hh!.zero_();
+            Cells[i - Start] = cell;
+        }
+        Wy = Glorot(empty(itemCount, last, device: device), itemCount, last, 1);
+        By = zeros(itemCount, device: device);
+    }
+
+    public Gru4RecOptions Options { get; }
+    public int ItemCount { get; }
+    public Device Device { get; private set; }
+    public Tensor Wy { get; private set; }
+    public Tensor By { get; private set; }
+    public Tensor? E { get; private set; }
+    public Tensor? Wx0 { get; private set; }
+    public Tensor? Wrz0 { get; private set; }
+    public Tensor? Wh0 { get; private set; }
+    public Tensor? Bh0 { get; private set; }
+    public GRUCell[] Cells { get; }
+
+    /// <summary>1 in one-hot mode (layer 0 is the embedding GRU), else 0.</summary>
+    public int Start { get; }
+
+    /// <summary>Fills <paramref name="t"/> with U(±√(6/(fanIn+fanOut))), drawn per block of rows (or columns).</summary>
+    private static Tensor Glorot(Tensor t, long fanIn, long fanOut, int blocks, bool blocksAlongColumns = false)
+    {
+        double a = Math.Sqrt(6.0 / (fanIn + fanOut));
+        int dim = blocksAlongColumns ? 1 : 0;
+        long size = t.shape[dim] / blocks;
+        using var noGrad = no_grad();
+        for (int b = 0; b < blocks; b++)
+            using (var block = t.narrow(dim, b * size, size)) block.uniform_(-a, a);
+        return t;
+    }
+
+    /// <summary>All weights in a fixed order (serialization).</summary>
+    public IEnumerable<(string Name, Tensor Tensor)> NamedTensors()
+    {
+        if (E is not null) yield return ("E", E);
+        if (Wx0 is not null) { yield return ("Wx0", Wx0); yield return ("Wrz0", Wrz0!); yield return ("Wh0", Wh0!); yield return ("Bh0", Bh0!); }
+        for (int i = 0; i < Cells.Length; i++)
+        {
+            yield return ($"G{i + Start}.weight_ih", Cells[i].weight_ih!);
+            yield return ($"G{i + Start}.weight_hh", Cells[i].weight_hh!);
+            yield return ($"G{i + Start}.bias_ih", Cells[i].bias_ih!);
+            yield return ($"G{i + Start}.bias_hh", Cells[i].bias_hh!);
+        }
+        yield return ("Wy", Wy);
+        yield return ("By", By);
+    }
+
+    /// <summary>The dense (autograd) parameters: GRU weights.</summary>
+    public IEnumerable<Tensor> DenseParameters()
+    {
+        if (Wx0 is not null) { yield return Wrz0!; yield return Wh0!; yield return Bh0!; }
+        foreach (var c in Cells)
+        {
+            yield return c.weight_ih!;
+            yield return c.weight_hh!;
+            yield return c.bias_ih!;
+            yield return c.bias_hh!;
+        }
+    }
+
+    /// <summary>Zero hidden states for <paramref name="rows"/> slots, one per layer.</summary>
+    public Tensor[] ZeroState(long rows) =>
+        Options.Layers.Select(h => zeros(rows, h, device: Device).DetachFromDisposeScope()).ToArray();
+
+    /// <summary>The one-hot input layer (official GRUEmbedding): gate order x, r, z; h' = (1−z)·h + z·tanh((r·h)Wh0 + x).</summary>
+    private Tensor EmbeddingGru(Tensor wxRows, Tensor h)
+    {
+        var vx = wxRows + Bh0!;
+        var vrz = h.mm(Wrz0!);
+        var xs = vx.chunk(3, 1);
+        var hs = vrz.chunk(2, 1);
+        var r = (xs[1] + hs[0]).sigmoid();
+        var z = (xs[2] + hs[1]).sigmoid();
+        var candidate = torch.addmm(xs[0], r * h, Wh0!, 1, 1).tanh();
+        return h.lerp(candidate, z);
+    }
+
+    /// <summary>
+    /// Training forward for one mini-batch: <paramref name="x"/> inputs (B), <paramref name="y"/> output columns
+    /// (C = B targets + samples), <paramref name="xy"/> = cat(x, y). Gathers the needed item rows as leaves (added to
+    /// <paramref name="gathered"/>), runs the GRU with dropout, writes the new (dropped-out) hidden states into
+    /// <paramref name="next"/> and returns the B × C scores; <paramref name="scoreOffset"/> (C) is subtracted from every row.
+    /// </summary>
+    public Tensor TrainForward(Tensor x, Tensor y, Tensor xy, Tensor[] state, Tensor[] next, Tensor? scoreOffset, List<GatheredRows> gathered)
+    {
+        long b = x.shape[0];
+        Tensor input, output;
+        if (Options.ConstrainedEmbedding)
+        {
+            var rows = Wy.index_select(0, xy).requires_grad_(true);
+            gathered.Add(new(Wy, xy, rows));
+            input = rows.narrow(0, 0, b);
+            output = rows.narrow(0, b, y.shape[0]);
+        }
+        else
+        {
+            output = Wy.index_select(0, y).requires_grad_(true);
+            gathered.Add(new(Wy, y, output));
+            var inRows = (E ?? Wx0!).index_select(0, x).requires_grad_(true);
+            gathered.Add(new(E ?? Wx0!, x, inRows));
+            input = E is not null ? inRows : EmbeddingGru(inRows, state[0]);
+        }
+        var bias = By.index_select(0, y).requires_grad_(true);
+        gathered.Add(new(By, y, bias));
+        if (Options.DropoutPEmbed > 0) input = F.dropout(input, Options.DropoutPEmbed, training: true);
+        if (Start == 1) next[0] = input;
+        for (int i = Start; i < state.Length; i++)
+        {
+            var h = Cells[i - Start].forward(input, state[i]);
+            if (Options.DropoutPHidden > 0) h = F.dropout(h, Options.DropoutPHidden, training: true);
+            next[i] = h;
+            input = h;
+        }
+        return torch.addmm(scoreOffset is null ? bias : bias - scoreOffset, input, output.t(), 1, 1);
+    }
+
+    /// <summary>Evaluation step (no dropout; call under no_grad): updates <paramref name="state"/> in place for inputs
+    /// <paramref name="x"/> and returns the last layer's output (B × H).</summary>
+    public Tensor EvalStep(Tensor x, Tensor[] state)
+    {
+        Tensor input = Options.ConstrainedEmbedding ? Wy.index_select(0, x)
+            : E is not null ? E.index_select(0, x)
+            : EmbeddingGru(Wx0!.index_select(0, x), state[0]);
+        if (Start == 1) state[0].copy_(input);
+        for (int i = Start; i < state.Length; i++)
+        {
+            var h = Cells[i - Start].forward(input, state[i]);
+            state[i].copy_(h);
+            input = h;
+        }
+        return input;
+    }
+
+    /// <summary>Scores of all items for hidden outputs <paramref name="h"/> (B × H): h·Wyᵀ + By.</summary>
+    public Tensor ScoreAll(Tensor h) => torch.addmm(By, h, Wy.t(), 1, 1);
+
+    /// <summary>Moves every weight to <paramref name="device"/>.</summary>
+    public void MoveTo(Device device)
+    {
+        using var noGrad = no_grad();
+        Tensor Move(Tensor t) { var m = t.to(device).DetachFromDisposeScope(); if (!ReferenceEquals(m, t)) t.Dispose(); return m; }
+        Tensor MoveParam(Tensor t) { var m = t.to(device).detach().requires_grad_(true).DetachFromDisposeScope(); if (!ReferenceEquals(m, t)) t.Dispose(); return m; }
+        Wy = Move(Wy);
+        By = Move(By);
+        if (E is not null) E = Move(E);
+        if (Wx0 is not null) { Wx0 = Move(Wx0); Wrz0 = MoveParam(Wrz0!); Wh0 = MoveParam(Wh0!); Bh0 = MoveParam(Bh0!); }
+        foreach (var c in Cells) c.to(device);
+        Device = device;
+    }
+
+    public void Dispose()
+    {
+        foreach (var (_, t) in NamedTensors().ToList()) t.Dispose();
+        foreach (var c in Cells) c.Dispose();
+    }
+}
