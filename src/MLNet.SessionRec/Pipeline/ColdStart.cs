@@ -1,4 +1,7 @@
+using System.Runtime.InteropServices;
 using MLNet.SessionRec.Evaluation;
+using MLNet.SessionRec.Model;
+using TorchSharp;
 
 namespace MLNet.SessionRec.Pipeline;
 
@@ -20,7 +23,19 @@ internal static class ColdStart
     {
         var scores = new float[model.Items.Count];
         if (model is IColdStartScores cold) cold.ScoreEmptySession(scores);
+        else if (model is Gru4RecModel gru) ZeroState(gru, scores);
         else for (int i = 0; i < scores.Length; i++) scores[i] = model.Items.GetSupport(i);
         return scores;
+    }
+
+    // GRU4Rec's scores for a zero hidden state (h = 0 gives the output bias By).
+    private static void ZeroState(Gru4RecModel gru, Span<float> scores)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var net = gru.Network;
+        var h = torch.zeros(1, net.Options.Layers[^1], device: net.Device);
+        using var all = net.ScoreAll(h).cpu().contiguous();
+        MemoryMarshal.Cast<byte, float>(all.bytes).CopyTo(scores);
     }
 }

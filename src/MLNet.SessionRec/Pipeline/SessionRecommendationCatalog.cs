@@ -3,6 +3,8 @@ using MLNet.SessionRec.Baselines;
 using MLNet.SessionRec.Data;
 using MLNet.SessionRec.Evaluation;
 using MLNet.SessionRec.Pipeline;
+using MLNet.SessionRec.Training;
+using Gru4RecTrainer = MLNet.SessionRec.Pipeline.Gru4RecTrainer;
 
 namespace MLNet.SessionRec;
 
@@ -27,6 +29,13 @@ public sealed class SessionRecommendationCatalog
         _ml = mlContext;
         Trainers = new SessionRecommendationTrainers(mlContext);
     }
+
+    /// <summary>
+    /// Cancels training (and batched scoring) running on this <c>MLContext</c>: it stops with an
+    /// <see cref="OperationCanceledException"/> at the next step. This is ML.NET's own <c>CancelExecution</c>,
+    /// which <c>MLContext</c> implements only through an internal interface; after it the context stays cancelled.
+    /// </summary>
+    public void CancelExecution() => ModelFormat.MLNetInternals.CancelExecution(_ml);
 
     /// <summary>The trainers: GRU4Rec and the baselines.</summary>
     public SessionRecommendationTrainers Trainers { get; }
@@ -61,6 +70,25 @@ public sealed class SessionRecommendationTrainers
     private readonly MLContext _ml;
 
     internal SessionRecommendationTrainers(MLContext mlContext) => _ml = mlContext;
+
+    /// <summary>GRU4Rec with all options (columns and the official hyper-parameters).</summary>
+    public Gru4RecTrainer Gru4Rec(Gru4RecTrainer.Options options) => new(_ml, options);
+
+    /// <summary>
+    /// GRU4Rec with the common parameters; those left null keep the official defaults of <see cref="Gru4RecOptions"/>.
+    /// </summary>
+    public Gru4RecTrainer Gru4Rec(string sessionColumnName = DefaultColumns.SessionId, string itemColumnName = DefaultColumns.ItemId,
+        string timeColumnName = DefaultColumns.Time, Gru4RecLoss? loss = null, int[]? layers = null, int? batchSize = null,
+        double? learningRate = null, int? numberOfEpochs = null, int topK = DefaultColumns.TopK)
+    {
+        var parameters = new Gru4RecOptions();
+        if (loss is { } l) parameters.Loss = l;
+        if (layers != null) parameters.Layers = layers;
+        if (batchSize is { } b) parameters.BatchSize = b;
+        if (learningRate is { } r) parameters.LearningRate = r;
+        if (numberOfEpochs is { } e) parameters.NEpochs = e;
+        return Gru4Rec(Columns(new Gru4RecTrainer.Options { Parameters = parameters }, sessionColumnName, itemColumnName, timeColumnName, topK));
+    }
 
     /// <summary>A baseline with all options.</summary>
     public SessionBaselineTrainer Baseline(SessionBaselineTrainer.Options options) => new(_ml, options);
