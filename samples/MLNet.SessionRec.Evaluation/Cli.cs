@@ -26,7 +26,9 @@ public static class Cli
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            error.WriteLine($"error: {parsed.Errors[0].Message} (see --help)");
+            // Some parser messages span lines (e.g. the list of allowed values): keep to one line.
+            string message = string.Join(" ", parsed.Errors[0].Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            error.WriteLine($"error: {message} (see --help)");
             return UsageExitCode;
         }
         try

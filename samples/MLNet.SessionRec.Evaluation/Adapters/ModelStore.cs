@@ -31,6 +31,6 @@ internal static class ModelStore
     public static ILoadedRecommender Load(string path)
     {
         if (!File.Exists(path)) throw new UsageException($"model file not found: {path}");
-        throw new UsageException("loading models is not available in this build yet.");
+        throw new UsageException($"{path}: loading models is not available in this build yet.");
     }
 }

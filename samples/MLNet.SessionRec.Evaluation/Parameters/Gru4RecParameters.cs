@@ -41,7 +41,8 @@ internal sealed class Gru4RecParameters
     private static readonly Dictionary<string, Definition> ByName =
         Definitions.ToDictionary(d => d.Name, StringComparer.Ordinal);
 
-    private readonly Dictionary<string, string> _values = Definitions.ToDictionary(d => d.Name, d => d.Default, StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _values =
+        Definitions.ToDictionary(d => d.Name, d => Normalize(d, d.Default, "default"), StringComparer.Ordinal);
 
     /// <summary>Sets a parameter from text; <paramref name="source"/> names where it came from for errors.</summary>
     public void Set(string name, string value, string source)
