@@ -10,8 +10,8 @@ internal static class Preprocessing
         throw new UsageException("preprocess rsc15 is not available in this build yet.");
     }
 
-    /// <summary>Splits <paramref name="input"/> by time: sessions ending in the last <paramref name="days"/> days form the test file.</summary>
-    public static IReadOnlyList<string> Split(string input, double days, string outputDir)
+    /// <summary>Splits <paramref name="input"/> by time: sessions ending (or starting) in the last <paramref name="days"/> days form the test file.</summary>
+    public static IReadOnlyList<string> Split(string input, double days, string outputDir, bool bySessionStart)
     {
         if (!File.Exists(input)) throw new UsageException($"file not found: {input}");
         throw new UsageException("split is not available in this build yet.");
