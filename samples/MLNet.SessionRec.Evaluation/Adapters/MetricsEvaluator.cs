@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using MLNet.SessionRec.Data;
 using MLNet.SessionRec.Evaluation;
-using MLNet.SessionRec.EvaluationApp.Adapters.Stubs;
 using MLNet.SessionRec.EvaluationApp.Running;
 
 namespace MLNet.SessionRec.EvaluationApp.Adapters;
@@ -13,7 +12,16 @@ internal static class MetricsEvaluator
     public static EvaluationOutcome Evaluate(ISessionModel model, SessionDataset test, int[] cutoffs, TieMode ties)
     {
         var watch = Stopwatch.StartNew();
-        var (byCutoff, predictions) = StubEvaluator.Evaluate(model, test, cutoffs, ties);
-        return new EvaluationOutcome(byCutoff, predictions, test.DroppedUnknownItemEvents, watch.Elapsed.TotalSeconds);
+        var metrics = RankingEvaluator.Evaluate(model, test, new RankingEvaluatorOptions { Cutoffs = cutoffs, Ties = ToLibrary(ties) });
+        var byCutoff = cutoffs.ToDictionary(k => k, metrics.At);
+        return new EvaluationOutcome(byCutoff, metrics.Predictions, metrics.DroppedUnknownItemEvents, watch.Elapsed.TotalSeconds);
     }
+
+    /// <summary>The library's tie handling for the app's <c>--ties</c> value.</summary>
+    public static TieHandling ToLibrary(TieMode ties) => ties switch
+    {
+        TieMode.Standard => TieHandling.Standard,
+        TieMode.Median => TieHandling.Median,
+        _ => TieHandling.Conservative,
+    };
 }

@@ -39,9 +39,6 @@ internal sealed record TrainedModel(
     IReadOnlyDictionary<string, object> Params,
     IReadOnlyList<EpochRecord> Epochs);
 
-/// <summary>Metrics at one cut-off K.</summary>
-internal sealed record CutoffMetrics(double Recall, double Mrr, double Ndcg, double Coverage, double Popularity);
-
 /// <summary>The evaluator's answer for one model.</summary>
 internal sealed record EvaluationOutcome(IReadOnlyDictionary<int, CutoffMetrics> ByCutoff, long Predictions, long DroppedUnknown, double Seconds);
 
