@@ -33,7 +33,7 @@ public sealed class RankingEvaluator
 
     /// <summary>
     /// Evaluates <paramref name="model"/> on <paramref name="test"/>, which must have been read with the model's
-    /// training vocabulary (same items in the same order).
+    /// training vocabulary (same items in the same order) and have at least one prediction point.
     /// </summary>
     public SessionRankingMetrics Evaluate(ISessionModel model, SessionDataset test)
     {
@@ -138,10 +138,12 @@ public sealed class RankingEvaluator
             }
         }
 
+        if (predictions == 0)
+            throw new ArgumentException("The test set has no prediction point (no session with two or more events of known items).", nameof(test));
         var result = new CutoffMetrics[_cutoffs.Length];
         for (int c = 0; c < _cutoffs.Length; c++)
         {
-            double count = Math.Max(1, predictions);
+            double count = predictions;
             double coverage = double.NaN, pop = double.NaN;
             if (lists)
             {

@@ -152,6 +152,10 @@ public sealed class RankingEvaluatorTests
         other.Add("x", "A", 1);
         Assert.ThrowsExactly<ArgumentException>(() => RankingEvaluator.Evaluate(Model(train.Items), other.Build(), null));
         Assert.ThrowsExactly<ArgumentException>(() => new RankingEvaluator(new RankingEvaluatorOptions { Cutoffs = [0] }));
+        var single = new SessionDatasetBuilder(train.Items);
+        single.Add("x", "A", 0);
+        single.Add("y", "B", 0);
+        Assert.ThrowsExactly<ArgumentException>(() => RankingEvaluator.Evaluate(Model(train.Items), single.Build(), null), "no prediction point");
     }
 
     [TestMethod]
