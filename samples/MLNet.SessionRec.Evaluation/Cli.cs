@@ -43,6 +43,8 @@ public static class Cli
         catch (Exception e) when (UserErrors.Describe(e) is { } message)
         {
             error.WriteLine($"error: {message}");
+            // SESSIONREC_DEBUG=1 shows the full exception, for reporting bugs behind a user-facing message.
+            if (Environment.GetEnvironmentVariable("SESSIONREC_DEBUG") == "1") error.WriteLine(e);
             return UserErrorExitCode;
         }
         catch (OperationCanceledException)
