@@ -12,14 +12,20 @@ internal static class TrainingOrder
 {
     public static int[] Sessions(SessionDataset train)
     {
-        int count = train.SessionCount;
-        var order = Enumerable.Range(0, count).ToArray();
-        var numeric = new long[count];
-        bool allNumeric = true;
-        for (int s = 0; s < count && allNumeric; s++)
-            allNumeric = long.TryParse(train.SessionIds[s], NumberStyles.Integer, CultureInfo.InvariantCulture, out numeric[s]);
-        if (allNumeric) Array.Sort(numeric, order);
+        var order = Enumerable.Range(0, train.SessionCount).ToArray();
+        // Ids stored as numbers sort without making their text (millions of strings on full RSC15).
+        var numeric = (train.SessionIds as SessionIdList)?.ToNumbers() ?? ParseAll(train.SessionIds);
+        if (numeric != null) Array.Sort(numeric, order);
         else Array.Sort(train.SessionIds.ToArray(), order, StringComparer.Ordinal);
         return order;
+    }
+
+    /// <summary>Every id as an integer, or null when one is not.</summary>
+    private static long[]? ParseAll(IReadOnlyList<string> ids)
+    {
+        var numbers = new long[ids.Count];
+        for (int s = 0; s < numbers.Length; s++)
+            if (!long.TryParse(ids[s], NumberStyles.Integer, CultureInfo.InvariantCulture, out numbers[s])) return null;
+        return numbers;
     }
 }

@@ -51,8 +51,6 @@ public sealed class ItemVocabulary
         return index;
     }
 
-    internal void AddSupport(int index, long count = 1) => _support[index] += count;
-
     /// <summary>Builds a vocabulary from ids and supports (used by model loading).</summary>
     public static ItemVocabulary FromIds(IEnumerable<string> ids, IEnumerable<long>? supports = null)
     {

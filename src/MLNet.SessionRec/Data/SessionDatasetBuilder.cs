@@ -21,18 +21,14 @@ public sealed class SessionDatasetBuilder
     /// <summary>Adds one event (time in unix seconds).</summary>
     public void Add(string sessionId, string itemId, double time) => Add(sessionId.AsSpan(), itemId.AsSpan(), time);
 
-    /// <summary>Adds one event given as characters (no string is kept per event).</summary>
+    /// <summary>Adds one event given as characters (no string is kept per event); ids must not be blank, the time finite.</summary>
     public void Add(ReadOnlySpan<char> sessionId, ReadOnlySpan<char> itemId, double time)
     {
-        if (double.IsNaN(time)) throw new ArgumentException("The time is NaN.", nameof(time));
+        if (sessionId.IsWhiteSpace()) throw new ArgumentException("The session id is empty.", nameof(sessionId));
+        if (itemId.IsWhiteSpace()) throw new ArgumentException($"The item id of session '{sessionId}' is empty.", nameof(itemId));
+        if (!double.IsFinite(time)) throw new ArgumentException($"The time of session '{sessionId}', item '{itemId}' is {time}; a finite unix time is required.", nameof(time));
         _table.Add(sessionId, itemId, time);
     }
-
-    /// <summary>Adds an event whose time is its session's earliest <paramref name="baseTime"/> plus <paramref name="offset"/>.</summary>
-    internal bool AddWithSessionBase(ReadOnlySpan<char> sessionId, ReadOnlySpan<char> itemId, double baseTime, double offset) =>
-        _table.Add(sessionId, itemId, offset, baseTime);
-
-    internal bool AddRaw(ReadOnlySpan<char> sessionId, ReadOnlySpan<char> itemId, double time) => _table.Add(sessionId, itemId, time);
 
     /// <summary>Builds the dataset. A new vocabulary numbers items by first appearance in session order.</summary>
     public SessionDataset Build() => _table.ToDataset(MinSessionLength);

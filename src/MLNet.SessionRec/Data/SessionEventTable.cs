@@ -33,8 +33,6 @@ internal sealed class SessionEventTable
     /// <summary>The vocabulary the item indices refer to.</summary>
     public ItemVocabulary ItemIds => _frozen ?? _seen;
 
-    public bool IsFrozen => _frozen != null;
-
     /// <summary>Adds one event; returns false when its item is unknown to a frozen vocabulary (dropped, counted).</summary>
     public bool Add(ReadOnlySpan<char> session, ReadOnlySpan<char> item, double time, double baseTime = double.NaN)
     {

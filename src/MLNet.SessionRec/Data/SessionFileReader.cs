@@ -4,7 +4,8 @@ namespace MLNet.SessionRec.Data;
 
 /// <summary>
 /// Reads session event tables (TAB/CSV text, no quoting) into a <see cref="SessionDataset"/>. Fields are parsed
-/// as spans: no string or object per event. Errors name the file, the line and the column.
+/// as spans of the line just read: apart from that transient line, no string or object per event is kept or made.
+/// Errors name the file, the line and the column.
 /// </summary>
 public static class SessionFileReader
 {

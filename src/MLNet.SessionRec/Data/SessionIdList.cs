@@ -37,6 +37,9 @@ internal sealed class SessionIdList : IReadOnlyList<string>
         return new SessionIdList(t);
     }
 
+    /// <summary>The ids as numbers when they are stored as numbers (all canonical integers), else null; no text is made.</summary>
+    public long[]? ToNumbers() => _int32 != null ? Array.ConvertAll(_int32, v => (long)v) : (long[]?)_int64?.Clone();
+
     /// <summary>Bytes held by the id storage (string objects estimated at 22 + 2 per char).</summary>
     public long StorageBytes =>
         _int32 != null ? 4L * _int32.Length : _int64 != null ? 8L * _int64.Length : _text!.Sum(s => 8L + 22 + 2L * s.Length);

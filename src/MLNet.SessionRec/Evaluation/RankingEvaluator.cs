@@ -82,6 +82,16 @@ public sealed class RankingEvaluator
             scorer.ResetSlot(slot);
         }
 
+        // One delegate for all steps: ranks the target of active slot a and selects its top-K list.
+        var ties = _options.Ties;
+        Action<int> scanRow = a =>
+        {
+            int s = active[a];
+            var row = new ReadOnlySpan<float>(scores, s * n, n);
+            ranks[s] = Rank(row, target[s], ties, model.Name);
+            if (lists) TopK.Select(row, top.AsSpan(s * kMax, kMax));
+        };
+
         for (int s = 0; s < slots; s++) Assign(s);
         while (true)
         {
@@ -97,13 +107,7 @@ public sealed class RankingEvaluator
             if (active.Count == 0) break;
 
             scorer.Step(input, scores);
-            Parallel.For(0, active.Count, parallel, a =>
-            {
-                int s = active[a];
-                var row = new ReadOnlySpan<float>(scores, s * n, n);
-                ranks[s] = Rank(row, target[s], _options.Ties, model.Name);
-                if (lists) TopK.Select(row, top.AsSpan(s * kMax, kMax));
-            });
+            Parallel.For(0, active.Count, parallel, scanRow);
 
             foreach (int s in active) // sequential and in slot order: deterministic sums
             {

@@ -74,8 +74,9 @@ public static class SessionModelRegistry
         for (int i = 0; i < count; i++)
         {
             ids[i] = reader.ReadString();
-            supports[i] = reader.ReadInt64();
+            if ((supports[i] = reader.ReadInt64()) < 0) throw new InvalidDataException($"Negative support {supports[i]} for item '{ids[i]}'.");
         }
-        return ItemVocabulary.FromIds(ids, supports);
+        try { return ItemVocabulary.FromIds(ids, supports); }
+        catch (ArgumentException e) { throw new InvalidDataException($"Invalid vocabulary in model data: {e.Message}", e); }
     }
 }

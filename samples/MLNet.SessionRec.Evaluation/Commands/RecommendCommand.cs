@@ -1,0 +1,36 @@
+using System.CommandLine;
+using MLNet.SessionRec.EvaluationApp.Adapters;
+
+namespace MLNet.SessionRec.EvaluationApp.Commands;
+
+/// <summary>
+/// <c>recommend</c>: streams events through a saved model and writes, after every event,
+/// <c>SessionId TAB Position TAB item1,item2,...</c> (Position = 0-based index of the event just seen).
+/// </summary>
+internal static class RecommendCommand
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create(AppOutput output)
+    {
+        var command = new Command("recommend", "stream events (file or - for stdin) through a saved model and print the top items after each event");
+        var model = new Option<string>("--model") { Description = "model zip written by train", Required = true };
+        var input = new Option<string>("--input") { Description = "events with SessionId, ItemId (and Time) columns, in time order; - reads stdin", Required = true };
+        var top = new Option<int>("--top") { Description = "number of items per line", DefaultValueFactory = _ => 20 };
+        foreach (var option in new Option[] { model, input, top }) command.Options.Add(option);
+        command.SetAction((parsed, cancellation) => Task.Run(() =>
+        {
+            int k = parsed.GetValue(top);
+            if (k <= 0) throw new UsageException("--top must be positive.");
+            string source = parsed.GetValue(input)!;
+            using var recommender = ModelStore.Load(parsed.GetValue(model)!);
+            using TextReader reader = source == "-" ? output.In : OpenInput(source);
+            long unknown = EventStream.Recommend(reader, source == "-" ? "stdin" : source, recommender, k, output.Out, cancellation);
+            if (unknown > 0) output.Error.WriteLine($"note: {unknown} events had items the model does not know; they left the session state unchanged.");
+            return 0;
+        }, cancellation));
+        return command;
+    }
+
+    private static StreamReader OpenInput(string path) =>
+        File.Exists(path) ? new StreamReader(path) : throw new UsageException($"file not found: {path}");
+}

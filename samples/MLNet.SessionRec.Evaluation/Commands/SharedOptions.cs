@@ -1,0 +1,68 @@
+using System.CommandLine;
+using System.Globalization;
+using MLNet.SessionRec.EvaluationApp.Parameters;
+using MLNet.SessionRec.EvaluationApp.Running;
+
+namespace MLNet.SessionRec.EvaluationApp.Commands;
+
+/// <summary>Options that several commands share: GRU4Rec parameters, seed, device, quiet.</summary>
+internal sealed class TrainingOptions
+{
+    public Option<string?> Params { get; } = new("--params") { Description = "file of GRU4Rec parameters (name=value lines or an official param file); single options override it" };
+    public Option<int> Seed { get; } = new("--seed") { Description = "random seed", DefaultValueFactory = _ => 42 };
+    public Option<string> Device { get; } = new Option<string>("--device") { Description = "cpu or cuda", DefaultValueFactory = _ => "cpu" }.AcceptOnlyFromAmong("cpu", "cuda");
+    public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "no progress or decoration: plain output for scripts" };
+    public IReadOnlyList<(Gru4RecParameters.Definition Definition, Option<string?> Option)> Gru4Rec { get; } =
+        Gru4RecParameters.Definitions.Select(d => (d, new Option<string?>(d.OptionName) { Description = $"GRU4Rec {d.Name}: {d.Help} (default {d.Default})" })).ToList();
+
+    /// <summary>Adds all these options to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Params);
+        foreach (var (_, option) in Gru4Rec) command.Options.Add(option);
+        command.Options.Add(Seed);
+        command.Options.Add(Device);
+        command.Options.Add(Quiet);
+    }
+
+    /// <summary>Resolves the GRU4Rec parameters: official RSC15 settings, then --params, then single options.</summary>
+    public Gru4RecParameters ResolveGru4Rec(ParseResult parsed)
+    {
+        var parameters = new Gru4RecParameters();
+        string? file = parsed.GetValue(Params);
+        if (file != null) ParameterFile.Apply(file, parameters);
+        foreach (var (definition, option) in Gru4Rec)
+        {
+            string? value = parsed.GetValue(option);
+            if (value != null) parameters.Set(definition.Name, value, definition.OptionName);
+        }
+        return parameters;
+    }
+}
+
+/// <summary>Parsing helpers for list-valued options.</summary>
+internal static class OptionValues
+{
+    /// <summary>Parses <c>--cutoffs 1,5,10,20</c>: positive, distinct, kept in the given order.</summary>
+    public static int[] Cutoffs(string text)
+    {
+        var values = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out int k) || k <= 0)
+                throw new UsageException($"--cutoffs: '{part}' is not a positive integer.");
+            if (!values.Contains(k)) values.Add(k);
+        }
+        if (values.Count == 0) throw new UsageException("--cutoffs: give at least one cut-off.");
+        return values.ToArray();
+    }
+
+    /// <summary>Parses <c>--ties</c>.</summary>
+    public static TieMode Ties(string text) => text switch
+    {
+        "conservative" => TieMode.Conservative,
+        "standard" => TieMode.Standard,
+        "median" => TieMode.Median,
+        _ => throw new UsageException($"--ties: '{text}' is not one of conservative, standard, median."),
+    };
+}

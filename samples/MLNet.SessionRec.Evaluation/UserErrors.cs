@@ -1,0 +1,28 @@
+namespace MLNet.SessionRec.EvaluationApp;
+
+/// <summary>An error in what the user asked for; its message is shown as is.</summary>
+internal sealed class UsageException(string message) : Exception(message);
+
+/// <summary>Decides which exceptions are the user's input problems (shown as one line) rather than bugs.</summary>
+internal static class UserErrors
+{
+    /// <summary>The one-line message for a user error, or null when <paramref name="e"/> is a bug.</summary>
+    public static string? Describe(Exception e)
+    {
+        // Unwrap wrappers that add nothing for the user (aggregate from tasks, type initialisers).
+        while (e is AggregateException { InnerExceptions.Count: 1 } or System.Reflection.TargetInvocationException && e.InnerException != null)
+            e = e.InnerException!;
+        return e switch
+        {
+            UsageException => e.Message,
+            FileNotFoundException f => f.FileName != null ? $"file not found: {f.FileName}" : e.Message,
+            DirectoryNotFoundException => e.Message,
+            InvalidDataException => e.Message,
+            UnauthorizedAccessException => e.Message,
+            FormatException => e.Message,
+            ArgumentException => e.Message,
+            IOException => e.Message,
+            _ => null,
+        };
+    }
+}
