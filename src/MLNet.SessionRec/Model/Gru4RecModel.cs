@@ -61,16 +61,15 @@ public sealed class Gru4RecModel : ISavableSessionModel, IDisposable
             throw new ArgumentException("The validation set must be read with the training set's item vocabulary.", nameof(run));
         var device = run.Device ?? CPU;
         if (run.CpuThreads is int threads) set_num_threads(threads);
-        if (run.Seed is int seed)
-        {
-            manual_seed(seed);
-            if (device.type == DeviceType.CUDA) cuda.manual_seed_all(seed);
-        }
-        var random = run.Seed is int s ? new Random(s) : new Random();
-        var net = new Gru4RecNetwork(options, train.Items.Count, device);
+        // Own generators (torch for initialisation and dropout, System.Random for negative samples): a seeded run
+        // is reproducible on CPU whatever else uses torch's global generator meanwhile.
+        int seed = run.Seed ?? Random.Shared.Next();
+        var random = new Random(seed);
+        using var generator = new Generator((ulong)seed, device);
+        var net = new Gru4RecNetwork(options, train.Items.Count, device, generator);
         try
         {
-            using var trainer = new Gru4RecTrainer(net, train, random);
+            using var trainer = new Gru4RecTrainer(net, train, random, generator);
             for (int epoch = 1; epoch <= options.NEpochs; epoch++)
             {
                 var (loss, events, seconds) = trainer.Epoch(train, run.CheckAlive);

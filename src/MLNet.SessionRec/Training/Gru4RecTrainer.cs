@@ -22,8 +22,11 @@ internal sealed class Gru4RecTrainer : IDisposable
     private readonly Dictionary<int, (Tensor Arange, Tensor? DiagonalMask, Tensor? ColumnWeight, long[] Buffer)> _perBatchSize = new();
     private readonly Tensor[] _dense;
 
-    public Gru4RecTrainer(Gru4RecNetwork net, SessionDataset train, Random random)
+    private readonly Generator? _generator;
+
+    public Gru4RecTrainer(Gru4RecNetwork net, SessionDataset train, Random random, Generator? generator = null)
     {
+        _generator = generator;
         _net = net;
         _o = net.Options;
         _device = net.Device;
@@ -121,7 +124,7 @@ internal sealed class Gru4RecTrainer : IDisposable
         var y = xy.narrow(0, b, xy.shape[0] - b);
         var offset = _logSupport is null ? null : _logSupport.index_select(0, y).mul_(weight!);
         gathered.Clear();
-        var scores = _net.TrainForward(x, y, xy, state, next, offset, gathered);
+        var scores = _net.TrainForward(x, y, xy, state, next, offset, gathered, _generator);
         var loss = _o.Loss switch
         {
             Gru4RecLoss.CrossEntropy => Gru4RecLosses.CrossEntropy(scores, arange),
