@@ -19,6 +19,10 @@ public sealed class ItemVocabulary
     /// <summary>Looks up the dense index of an item id.</summary>
     public bool TryGetIndex(string id, out int index) => _index.TryGetValue(id, out index);
 
+    /// <summary>Looks up the dense index of an item id given as characters (no string is allocated).</summary>
+    public bool TryGetIndex(ReadOnlySpan<char> id, out int index) =>
+        _index.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(id, out index);
+
     /// <summary>Number of training events of the item at <paramref name="index"/>.</summary>
     public long GetSupport(int index) => _support[index];
 
@@ -27,6 +31,14 @@ public sealed class ItemVocabulary
 
     /// <summary>All ids in dense index order.</summary>
     public IReadOnlyList<string> Ids => _ids;
+
+    /// <summary>Returns the index of <paramref name="id"/>, adding it with zero support when new.</summary>
+    internal int GetOrAdd(ReadOnlySpan<char> id)
+    {
+        var lookup = _index.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (lookup.TryGetValue(id, out int index)) return index;
+        return GetOrAdd(id.ToString());
+    }
 
     /// <summary>Returns the index of <paramref name="id"/>, adding it with zero support when new.</summary>
     internal int GetOrAdd(string id)

@@ -74,8 +74,7 @@ public sealed class Gru4RecModel : ISavableSessionModel, IDisposable
             {
                 var (loss, events, seconds) = trainer.Epoch(train, run.CheckAlive);
                 if (double.IsNaN(loss)) throw new InvalidOperationException($"GRU4Rec training diverged: NaN loss in epoch {epoch} (try a lower learning_rate).");
-                IReadOnlyList<Gru4RecValidationMetric>? metrics = run.Validation is null ? null
-                    : Gru4RecValidation.Evaluate(net, run.Validation, run.ValidationCutoffs);
+                IReadOnlyList<Gru4RecValidationMetric>? metrics = run.Validation is null ? null : Validate(options, train.Items, net, run);
                 var report = new Gru4RecEpochReport(epoch, loss, seconds, events / Math.Max(seconds, 1e-9), metrics);
                 run.Log?.Invoke($"Epoch {epoch}: loss {loss:F6} ({seconds:F2} s, {report.EventsPerSecond:F0} events/s)"
                     + (metrics is null ? "" : " " + string.Join(" ", metrics.Select(m => $"Recall@{m.Cutoff} {m.Recall:F4} MRR@{m.Cutoff} {m.Mrr:F4}"))));
@@ -88,6 +87,15 @@ public sealed class Gru4RecModel : ISavableSessionModel, IDisposable
             throw;
         }
         return new Gru4RecModel(options, train.Items, net);
+    }
+
+    /// <summary>Recall/MRR of the model under training on the validation set, by the shared RankingEvaluator.</summary>
+    private static IReadOnlyList<Gru4RecValidationMetric> Validate(Gru4RecOptions options, ItemVocabulary items, Gru4RecNetwork net, Gru4RecRunSettings run)
+    {
+        var view = new Gru4RecModel(options, items, net); // not disposed: the network stays in training
+        var evaluator = new RankingEvaluator(new RankingEvaluatorOptions { Cutoffs = run.ValidationCutoffs, ComputeListMetrics = false });
+        var metrics = evaluator.Evaluate(view, run.Validation!);
+        return metrics.Cutoffs.Select(c => new Gru4RecValidationMetric(c.Cutoff, c.Recall, c.Mrr)).ToArray();
     }
 
     /// <inheritdoc/>

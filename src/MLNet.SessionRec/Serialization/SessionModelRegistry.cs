@@ -12,6 +12,12 @@ public static class SessionModelRegistry
     private static readonly Dictionary<string, Func<BinaryReader, ISavableSessionModel>> Readers = new(StringComparer.Ordinal)
     {
         ["gru4rec"] = MLNet.SessionRec.Model.Gru4RecModel.Read,
+        [Baselines.PopularityModel.Kind] = Baselines.PopularityModel.Read,
+        [Baselines.SessionPopularityModel.Kind] = Baselines.SessionPopularityModel.Read,
+        [Baselines.ItemKnnModel.Kind] = Baselines.ItemKnnModel.Read,
+        [Baselines.MarkovModel.Kind] = Baselines.MarkovModel.Read,
+        [Baselines.AssociationRulesModel.Kind] = Baselines.AssociationRulesModel.Read,
+        [Baselines.SequentialRulesModel.Kind] = Baselines.SequentialRulesModel.Read,
     };
 
     /// <summary>Writes <paramref name="model"/> with a header (magic, format version, kind).</summary>
