@@ -57,10 +57,15 @@ public sealed class Gru4RecModel : ISavableSessionModel, IDisposable
         options = options.Clone();
         options.Validate(run.Warn);
         if (train.EventCount == 0 || train.Items.Count == 0) throw new ArgumentException("The training set has no events.", nameof(train));
-        if (run.Validation is not null && !ReferenceEquals(run.Validation.Items, train.Items))
-            throw new ArgumentException("The validation set must be read with the training set's item vocabulary.", nameof(run));
+        if (run.Validation is not null && !ReferenceEquals(run.Validation.Items, train.Items)
+            && !run.Validation.Items.Ids.SequenceEqual(train.Items.Ids))
+            throw new ArgumentException("The validation set must be read with the training set's item vocabulary (SessionFileReader.Read(path, vocabulary: train.Items)).", nameof(run));
         var device = run.Device ?? CPU;
-        if (run.CpuThreads is int threads) set_num_threads(threads);
+        int threads = run.CpuThreads ?? 1;
+        if (threads < 0) throw new ArgumentException($"CpuThreads must be zero or positive (got {threads}).", nameof(run));
+        int previousThreads = get_num_threads();
+        bool setThreads = device.type == DeviceType.CPU && threads > 0;
+        if (setThreads) set_num_threads(threads);
         // Own generators (torch for initialisation and dropout, System.Random for negative samples): a seeded run
         // is reproducible on CPU whatever else uses torch's global generator meanwhile.
         int seed = run.Seed ?? Random.Shared.Next();
@@ -85,6 +90,10 @@ public sealed class Gru4RecModel : ISavableSessionModel, IDisposable
         {
             net.Dispose();
             throw;
+        }
+        finally
+        {
+            if (setThreads) set_num_threads(previousThreads);
         }
         return new Gru4RecModel(options, train.Items, net);
     }
