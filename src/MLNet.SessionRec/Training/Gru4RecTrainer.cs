@@ -19,7 +19,7 @@ internal sealed class Gru4RecTrainer : IDisposable
     private readonly AdagradMomentum _optimizer;
     private readonly SampleCache? _samples;
     private readonly Tensor? _logSupport;        // logq · log(support), per item (cross-entropy with logq only)
-    private readonly Dictionary<int, (Tensor Arange, Tensor? DiagonalMask, Tensor? ColumnWeight, long[] Buffer)> _perBatchSize = new();
+    private readonly Dictionary<int, (Tensor? DiagonalMask, Tensor? ColumnWeight, long[] Buffer)> _perBatchSize = new();
     private readonly Tensor[] _dense;
 
     private readonly Generator? _generator;
@@ -46,11 +46,10 @@ internal sealed class Gru4RecTrainer : IDisposable
         return supports;
     }
 
-    private (Tensor Arange, Tensor? DiagonalMask, Tensor? ColumnWeight, long[] Buffer) ForBatchSize(int b)
+    private (Tensor? DiagonalMask, Tensor? ColumnWeight, long[] Buffer) ForBatchSize(int b)
     {
         if (_perBatchSize.TryGetValue(b, out var c)) return c;
         long columns = b + _o.NSample;
-        var arange = torch.arange(b, dtype: ScalarType.Int64, device: _device).DetachFromDisposeScope();
         Tensor? mask = _o.Loss is Gru4RecLoss.BprMax or Gru4RecLoss.Top1Max
             ? eye(b, columns, dtype: ScalarType.Bool, device: _device).DetachFromDisposeScope() : null;
         Tensor? weight = null;
@@ -61,7 +60,7 @@ internal sealed class Gru4RecTrainer : IDisposable
             for (long i = 0; i < columns; i++) w[i] = i < b ? 1f : (float)_o.SampleAlpha;
             weight = tensor(w, device: _device).DetachFromDisposeScope();
         }
-        c = (arange, mask, weight, new long[2 * b]);
+        c = (mask, weight, new long[2 * b]);
         _perBatchSize[b] = c;
         return c;
     }
@@ -116,7 +115,7 @@ internal sealed class Gru4RecTrainer : IDisposable
     private void Step(SessionParallelBatcher batcher, int b, Tensor[] state, Tensor[] next, List<GatheredRows> gathered, Tensor lossSum)
     {
         using var scope = NewDisposeScope();
-        var (arange, mask, weight, buffer) = ForBatchSize(b);
+        var (mask, weight, buffer) = ForBatchSize(b);
         for (int i = 0; i < b; i++) { buffer[i] = batcher.Inputs[i]; buffer[b + i] = batcher.Targets[i]; }
         var inOut = tensor(buffer, device: _device);
         var x = inOut.narrow(0, 0, b);
@@ -127,7 +126,7 @@ internal sealed class Gru4RecTrainer : IDisposable
         var scores = _net.TrainForward(x, y, xy, state, next, offset, gathered, _generator);
         var loss = _o.Loss switch
         {
-            Gru4RecLoss.CrossEntropy => Gru4RecLosses.CrossEntropy(scores, arange),
+            Gru4RecLoss.CrossEntropy => Gru4RecLosses.CrossEntropy(scores),
             Gru4RecLoss.BprMax => Gru4RecLosses.BprMax(scores, mask!, _o.Bpreg, _o.EluParam),
             Gru4RecLoss.Top1Max => Gru4RecLosses.Top1Max(scores, mask!),
             Gru4RecLoss.Top1 => Gru4RecLosses.Top1(scores),
@@ -153,6 +152,6 @@ internal sealed class Gru4RecTrainer : IDisposable
         _optimizer.Dispose();
         _samples?.Dispose();
         _logSupport?.Dispose();
-        foreach (var (a, m, w, _) in _perBatchSize.Values) { a.Dispose(); m?.Dispose(); w?.Dispose(); }
+        foreach (var (m, w, _) in _perBatchSize.Values) { m?.Dispose(); w?.Dispose(); }
     }
 }

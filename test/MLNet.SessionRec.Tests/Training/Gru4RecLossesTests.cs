@@ -36,8 +36,20 @@ public sealed class Gru4RecLossesTests
             for (int j = 0; j < 4; j++) z += Math.Exp(R[i, j]);
             expected += -Math.Log(Math.Exp(R[i, i]) / z + 1e-24);
         }
-        double actual = Gru4RecLosses.CrossEntropy(Scores(), arange(2, dtype: ScalarType.Int64)).item<float>();
+        double actual = Gru4RecLosses.CrossEntropy(Scores()).item<float>();
         Assert.AreEqual(expected, actual, 1e-5);
+    }
+
+    [TestMethod]
+    public void CrossEntropyOfAHopelessRowIsCappedByTheEpsilonAsInTheOfficialCode()
+    {
+        using var scope = NewDisposeScope();
+        // Target 80 nats below a negative: p = e^-80 < 1e-24, so the row costs −log(1e-24 + e^-80) ≈ 55.26 and passes no gradient.
+        var x = tensor(new float[] { -80f, 0f }).reshape(1, 2).requires_grad_(true);
+        var loss = Gru4RecLosses.CrossEntropy(x);
+        Assert.AreEqual(-Math.Log(1e-24 + Math.Exp(-80)), loss.item<float>(), 1e-3);
+        loss.backward();
+        Assert.IsTrue(Math.Abs(x.grad!.data<float>()[0, 0]) < 1e-6);
     }
 
     [TestMethod]
