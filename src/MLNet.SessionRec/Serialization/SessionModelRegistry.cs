@@ -11,13 +11,13 @@ public static class SessionModelRegistry
     // Kind -> reader of the body. Every savable model registers here.
     private static readonly Dictionary<string, Func<BinaryReader, ISavableSessionModel>> Readers = new(StringComparer.Ordinal)
     {
+        ["gru4rec"] = Model.Gru4RecModel.Read,
         [Baselines.PopularityModel.Kind] = Baselines.PopularityModel.Read,
         [Baselines.SessionPopularityModel.Kind] = Baselines.SessionPopularityModel.Read,
         [Baselines.ItemKnnModel.Kind] = Baselines.ItemKnnModel.Read,
         [Baselines.MarkovModel.Kind] = Baselines.MarkovModel.Read,
         [Baselines.AssociationRulesModel.Kind] = Baselines.AssociationRulesModel.Read,
         [Baselines.SequentialRulesModel.Kind] = Baselines.SequentialRulesModel.Read,
-        ["gru4rec"] = MLNet.SessionRec.Model.Gru4RecModel.Read,
     };
 
     /// <summary>Writes <paramref name="model"/> with a header (magic, format version, kind).</summary>
