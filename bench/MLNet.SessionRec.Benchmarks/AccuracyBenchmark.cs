@@ -1,5 +1,6 @@
 using System.Globalization;
 using MLNet.SessionRec.Data;
+using MLNet.SessionRec.Evaluation;
 using MLNet.SessionRec.Model;
 using MLNet.SessionRec.Training;
 
@@ -35,7 +36,8 @@ internal sealed class AccuracyBenchmark : IBenchmark
         {
             var reports = new List<Gru4RecEpochReport>();
             using var model = Gru4RecModel.Train(train, options, new Gru4RecRunSettings { Seed = seed, CpuThreads = threads, OnEpoch = reports.Add, Log = a.Has("--verbose") ? Console.WriteLine : null });
-            var m = Gru4RecValidation.Evaluate(model.Network, test, cutoffs);
+            var full = RankingEvaluator.Evaluate(model, test, new RankingEvaluatorOptions { Cutoffs = cutoffs, Ties = TieHandling.Conservative });
+            var m = full.Cutoffs.Select(c => new Gru4RecValidationMetric(c.Cutoff, c.Recall, c.Mrr)).ToArray();
             results.Add(m);
             Console.WriteLine($"seed {seed}: " + Format(m) + $"  (train {reports.Sum(r => r.Seconds):F0} s, last loss {reports[^1].Loss:F4})");
         }

@@ -57,26 +57,29 @@ public sealed class Gru4RecModel : ISavableSessionModel, IDisposable
         options = options.Clone();
         options.Validate(run.Warn);
         if (train.EventCount == 0 || train.Items.Count == 0) throw new ArgumentException("The training set has no events.", nameof(train));
-        if (run.Validation is not null && !ReferenceEquals(run.Validation.Items, train.Items))
-            throw new ArgumentException("The validation set must be read with the training set's item vocabulary.", nameof(run));
+        if (run.Validation is not null && !ReferenceEquals(run.Validation.Items, train.Items)
+            && !run.Validation.Items.Ids.SequenceEqual(train.Items.Ids))
+            throw new ArgumentException("The validation set must be read with the training set's item vocabulary (SessionFileReader.Read(path, vocabulary: train.Items)).", nameof(run));
         var device = run.Device ?? CPU;
-        if (run.CpuThreads is int threads) set_num_threads(threads);
-        if (run.Seed is int seed)
-        {
-            manual_seed(seed);
-            if (device.type == DeviceType.CUDA) cuda.manual_seed_all(seed);
-        }
-        var random = run.Seed is int s ? new Random(s) : new Random();
-        var net = new Gru4RecNetwork(options, train.Items.Count, device);
+        int threads = run.CpuThreads ?? 1;
+        if (threads < 0) throw new ArgumentException($"CpuThreads must be zero or positive (got {threads}).", nameof(run));
+        int previousThreads = get_num_threads();
+        bool setThreads = device.type == DeviceType.CPU && threads > 0;
+        if (setThreads) set_num_threads(threads);
+        // Own generators (torch for initialisation and dropout, System.Random for negative samples): a seeded run
+        // is reproducible on CPU whatever else uses torch's global generator meanwhile.
+        int seed = run.Seed ?? Random.Shared.Next();
+        var random = new Random(seed);
+        using var generator = new Generator((ulong)seed, device);
+        var net = new Gru4RecNetwork(options, train.Items.Count, device, generator);
         try
         {
-            using var trainer = new Gru4RecTrainer(net, train, random);
+            using var trainer = new Gru4RecTrainer(net, train, random, generator);
             for (int epoch = 1; epoch <= options.NEpochs; epoch++)
             {
                 var (loss, events, seconds) = trainer.Epoch(train, run.CheckAlive);
                 if (double.IsNaN(loss)) throw new InvalidOperationException($"GRU4Rec training diverged: NaN loss in epoch {epoch} (try a lower learning_rate).");
-                IReadOnlyList<Gru4RecValidationMetric>? metrics = run.Validation is null ? null
-                    : Gru4RecValidation.Evaluate(net, run.Validation, run.ValidationCutoffs);
+                IReadOnlyList<Gru4RecValidationMetric>? metrics = run.Validation is null ? null : Validate(options, train.Items, net, run);
                 var report = new Gru4RecEpochReport(epoch, loss, seconds, events / Math.Max(seconds, 1e-9), metrics);
                 run.Log?.Invoke($"Epoch {epoch}: loss {loss:F6} ({seconds:F2} s, {report.EventsPerSecond:F0} events/s)"
                     + (metrics is null ? "" : " " + string.Join(" ", metrics.Select(m => $"Recall@{m.Cutoff} {m.Recall:F4} MRR@{m.Cutoff} {m.Mrr:F4}"))));
@@ -88,7 +91,20 @@ public sealed class Gru4RecModel : ISavableSessionModel, IDisposable
             net.Dispose();
             throw;
         }
+        finally
+        {
+            if (setThreads) set_num_threads(previousThreads);
+        }
         return new Gru4RecModel(options, train.Items, net);
+    }
+
+    /// <summary>Recall/MRR of the model under training on the validation set, by the shared RankingEvaluator.</summary>
+    private static IReadOnlyList<Gru4RecValidationMetric> Validate(Gru4RecOptions options, ItemVocabulary items, Gru4RecNetwork net, Gru4RecRunSettings run)
+    {
+        var view = new Gru4RecModel(options, items, net); // not disposed: the network stays in training
+        var evaluator = new RankingEvaluator(new RankingEvaluatorOptions { Cutoffs = run.ValidationCutoffs, ComputeListMetrics = false });
+        var metrics = evaluator.Evaluate(view, run.Validation!);
+        return metrics.Cutoffs.Select(c => new Gru4RecValidationMetric(c.Cutoff, c.Recall, c.Mrr)).ToArray();
     }
 
     /// <inheritdoc/>

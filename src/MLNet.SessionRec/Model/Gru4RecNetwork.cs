@@ -2,7 +2,6 @@ using MLNet.SessionRec.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace MLNet.SessionRec.Model;
 
@@ -17,8 +16,9 @@ internal readonly record struct GatheredRows(Tensor Parameter, Tensor Index, Ten
 /// </summary>
 internal sealed class Gru4RecNetwork : IDisposable
 {
-    public Gru4RecNetwork(Gru4RecOptions options, int itemCount, Device device)
+    public Gru4RecNetwork(Gru4RecOptions options, int itemCount, Device device, Generator? generator = null)
     {
+        _generator = generator;
         Options = options;
         ItemCount = itemCount;
         Device = device;
@@ -59,6 +59,8 @@ internal sealed class Gru4RecNetwork : IDisposable
         By = zeros(itemCount, device: device);
     }
 
+    private readonly Generator? _generator;
+
     public Gru4RecOptions Options { get; }
     public int ItemCount { get; }
     public Device Device { get; private set; }
@@ -75,14 +77,14 @@ internal sealed class Gru4RecNetwork : IDisposable
     public int Start { get; }
 
     /// <summary>Fills <paramref name="t"/> with U(±√(6/(fanIn+fanOut))), drawn per block of rows (or columns).</summary>
-    private static Tensor Glorot(Tensor t, long fanIn, long fanOut, int blocks, bool blocksAlongColumns = false)
+    private Tensor Glorot(Tensor t, long fanIn, long fanOut, int blocks, bool blocksAlongColumns = false)
     {
         double a = Math.Sqrt(6.0 / (fanIn + fanOut));
         int dim = blocksAlongColumns ? 1 : 0;
         long size = t.shape[dim] / blocks;
         using var noGrad = no_grad();
         for (int b = 0; b < blocks; b++)
-            using (var block = t.narrow(dim, b * size, size)) block.uniform_(-a, a);
+            using (var block = t.narrow(dim, b * size, size)) block.uniform_(-a, a, _generator);
         return t;
     }
 
@@ -138,7 +140,7 @@ internal sealed class Gru4RecNetwork : IDisposable
     /// <paramref name="gathered"/>), runs the GRU with dropout, writes the new (dropped-out) hidden states into
     /// <paramref name="next"/> and returns the B × C scores; <paramref name="scoreOffset"/> (C) is subtracted from every row.
     /// </summary>
-    public Tensor TrainForward(Tensor x, Tensor y, Tensor xy, Tensor[] state, Tensor[] next, Tensor? scoreOffset, List<GatheredRows> gathered)
+    public Tensor TrainForward(Tensor x, Tensor y, Tensor xy, Tensor[] state, Tensor[] next, Tensor? scoreOffset, List<GatheredRows> gathered, Generator? generator)
     {
         long b = x.shape[0];
         Tensor input, output;
@@ -159,16 +161,24 @@ internal sealed class Gru4RecNetwork : IDisposable
         }
         var bias = By.index_select(0, y).requires_grad_(true);
         gathered.Add(new(By, y, bias));
-        if (Options.DropoutPEmbed > 0) input = F.dropout(input, Options.DropoutPEmbed, training: true);
+        if (Options.DropoutPEmbed > 0) input = Dropout(input, Options.DropoutPEmbed, generator);
         if (Start == 1) next[0] = input;
         for (int i = Start; i < state.Length; i++)
         {
             var h = Cells[i - Start].forward(input, state[i]);
-            if (Options.DropoutPHidden > 0) h = F.dropout(h, Options.DropoutPHidden, training: true);
+            if (Options.DropoutPHidden > 0) h = Dropout(h, Options.DropoutPHidden, generator);
             next[i] = h;
             input = h;
         }
         return torch.addmm(scoreOffset is null ? bias : bias - scoreOffset, input, output.t(), 1, 1);
+    }
+
+    /// <summary>Inverted dropout with a mask from the trainer's own generator (seeded runs do not touch torch's global one).</summary>
+    private static Tensor Dropout(Tensor x, double p, Generator? generator)
+    {
+        Tensor mask;
+        using (no_grad()) mask = empty_like(x).bernoulli_(1 - p, generator).div_(1 - p);
+        return x * mask;
     }
 
     /// <summary>Evaluation step (no dropout; call under no_grad): updates <paramref name="state"/> in place for inputs

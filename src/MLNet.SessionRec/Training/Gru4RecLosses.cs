@@ -11,9 +11,12 @@ namespace MLNet.SessionRec.Training;
 /// </summary>
 internal static class Gru4RecLosses
 {
-    /// <summary>−Σ_i log softmax(O_i)[i]; the logQ correction is applied to O by the caller (training only).</summary>
-    public static Tensor CrossEntropy(Tensor scores, Tensor diagonalTargets) =>
-        F.cross_entropy(scores, diagonalTargets, reduction: nn.Reduction.Sum);
+    /// <summary>
+    /// −Σ_i log(softmax(O_i)[i] + 1e-24), exactly as the official code: rows whose target probability is below
+    /// 1e-24 contribute (almost) no gradient. The logQ correction is applied to O by the caller (training only).
+    /// </summary>
+    public static Tensor CrossEntropy(Tensor scores) =>
+        -scores.log_softmax(1).diagonal().exp().add(1e-24).log().sum();
 
     /// <summary>Softmax over each row's negatives only: the positive (diagonal) gets weight 0.</summary>
     public static Tensor SoftmaxNegatives(Tensor scores, Tensor diagonalMask) =>

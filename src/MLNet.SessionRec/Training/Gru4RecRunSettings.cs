@@ -31,7 +31,11 @@ public sealed class Gru4RecRunSettings
     /// <summary>Called between training steps; throw (e.g. <see cref="OperationCanceledException"/>) to cancel.</summary>
     public Action? CheckAlive { get; set; }
 
-    /// <summary>Threads for CPU training (torch.set_num_threads); null leaves torch's setting alone.</summary>
+    /// <summary>
+    /// Intra-op threads while training on the CPU (torch.set_num_threads, restored afterwards). Null = 1: GRU4Rec's
+    /// small per-step matrices gain little from more threads and slow down many-fold when cores are shared.
+    /// 0 = leave torch's setting alone.
+    /// </summary>
     public int? CpuThreads { get; set; }
 }
 

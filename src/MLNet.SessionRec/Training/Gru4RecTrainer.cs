@@ -19,11 +19,14 @@ internal sealed class Gru4RecTrainer : IDisposable
     private readonly AdagradMomentum _optimizer;
     private readonly SampleCache? _samples;
     private readonly Tensor? _logSupport;        // logq · log(support), per item (cross-entropy with logq only)
-    private readonly Dictionary<int, (Tensor Arange, Tensor? DiagonalMask, Tensor? ColumnWeight, long[] Buffer)> _perBatchSize = new();
+    private readonly Dictionary<int, (Tensor? DiagonalMask, Tensor? ColumnWeight, long[] Buffer)> _perBatchSize = new();
     private readonly Tensor[] _dense;
 
-    public Gru4RecTrainer(Gru4RecNetwork net, SessionDataset train, Random random)
+    private readonly Generator? _generator;
+
+    public Gru4RecTrainer(Gru4RecNetwork net, SessionDataset train, Random random, Generator? generator = null)
     {
+        _generator = generator;
         _net = net;
         _o = net.Options;
         _device = net.Device;
@@ -43,11 +46,10 @@ internal sealed class Gru4RecTrainer : IDisposable
         return supports;
     }
 
-    private (Tensor Arange, Tensor? DiagonalMask, Tensor? ColumnWeight, long[] Buffer) ForBatchSize(int b)
+    private (Tensor? DiagonalMask, Tensor? ColumnWeight, long[] Buffer) ForBatchSize(int b)
     {
         if (_perBatchSize.TryGetValue(b, out var c)) return c;
         long columns = b + _o.NSample;
-        var arange = torch.arange(b, dtype: ScalarType.Int64, device: _device).DetachFromDisposeScope();
         Tensor? mask = _o.Loss is Gru4RecLoss.BprMax or Gru4RecLoss.Top1Max
             ? eye(b, columns, dtype: ScalarType.Bool, device: _device).DetachFromDisposeScope() : null;
         Tensor? weight = null;
@@ -58,7 +60,7 @@ internal sealed class Gru4RecTrainer : IDisposable
             for (long i = 0; i < columns; i++) w[i] = i < b ? 1f : (float)_o.SampleAlpha;
             weight = tensor(w, device: _device).DetachFromDisposeScope();
         }
-        c = (arange, mask, weight, new long[2 * b]);
+        c = (mask, weight, new long[2 * b]);
         _perBatchSize[b] = c;
         return c;
     }
@@ -113,7 +115,7 @@ internal sealed class Gru4RecTrainer : IDisposable
     private void Step(SessionParallelBatcher batcher, int b, Tensor[] state, Tensor[] next, List<GatheredRows> gathered, Tensor lossSum)
     {
         using var scope = NewDisposeScope();
-        var (arange, mask, weight, buffer) = ForBatchSize(b);
+        var (mask, weight, buffer) = ForBatchSize(b);
         for (int i = 0; i < b; i++) { buffer[i] = batcher.Inputs[i]; buffer[b + i] = batcher.Targets[i]; }
         var inOut = tensor(buffer, device: _device);
         var x = inOut.narrow(0, 0, b);
@@ -121,10 +123,10 @@ internal sealed class Gru4RecTrainer : IDisposable
         var y = xy.narrow(0, b, xy.shape[0] - b);
         var offset = _logSupport is null ? null : _logSupport.index_select(0, y).mul_(weight!);
         gathered.Clear();
-        var scores = _net.TrainForward(x, y, xy, state, next, offset, gathered);
+        var scores = _net.TrainForward(x, y, xy, state, next, offset, gathered, _generator);
         var loss = _o.Loss switch
         {
-            Gru4RecLoss.CrossEntropy => Gru4RecLosses.CrossEntropy(scores, arange),
+            Gru4RecLoss.CrossEntropy => Gru4RecLosses.CrossEntropy(scores),
             Gru4RecLoss.BprMax => Gru4RecLosses.BprMax(scores, mask!, _o.Bpreg, _o.EluParam),
             Gru4RecLoss.Top1Max => Gru4RecLosses.Top1Max(scores, mask!),
             Gru4RecLoss.Top1 => Gru4RecLosses.Top1(scores),
@@ -150,6 +152,6 @@ internal sealed class Gru4RecTrainer : IDisposable
         _optimizer.Dispose();
         _samples?.Dispose();
         _logSupport?.Dispose();
-        foreach (var (a, m, w, _) in _perBatchSize.Values) { a.Dispose(); m?.Dispose(); w?.Dispose(); }
+        foreach (var (m, w, _) in _perBatchSize.Values) { m?.Dispose(); w?.Dispose(); }
     }
 }
