@@ -35,14 +35,20 @@ internal static class ModelStore
     {
         if (model.Model.Items.Count != train.Items.Count)
             throw new InvalidOperationException($"The model knows {model.Model.Items.Count} items, its training data {train.Items.Count}.");
-        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory != null && !Directory.Exists(directory)) throw new UsageException($"--output: directory not found: {directory}");
+        CheckOutput(path);
         var ml = new MLContext();
         // Not disposed: the transformer would dispose the model, which belongs to the caller.
         var transformer = ml.SessionRecommendation().CreateTransformer(model.Model);
         var schema = new DataViewSchema.Builder();
         schema.AddColumn(DefaultColumns.ItemId, new VectorDataViewType(TextDataViewType.Instance));
         ml.Model.Save(transformer, schema.ToSchema(), path);
+    }
+
+    /// <summary>Refuses an output path whose directory does not exist (checked before training, not after).</summary>
+    public static void CheckOutput(string path)
+    {
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory != null && !Directory.Exists(directory)) throw new UsageException($"--output: directory not found: {directory}");
     }
 
     /// <summary>Loads a model zip; a file that is not a loadable model is a user error naming the file.</summary>
