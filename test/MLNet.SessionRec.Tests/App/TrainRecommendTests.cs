@@ -72,6 +72,28 @@ public sealed class TrainRecommendTests
         AppRunner.RunWithInput("SessionId\tProduct\n1\t2\n", "recommend", "--model", zip, "--input", "-").AssertOneLineError("ItemId");
     }
 
+    [TestMethod]
+    public void CorruptedModelZipIsOneLineNamingFileAndReason()
+    {
+        using var dir = new AppRunner.TempDir();
+        string zip = dir.File("pop.zip");
+        AppRunner.Run("train", "--train", TestData.Rsc15("train_full"), "--output", zip, "--models", "pop", "--quiet").AssertSuccess();
+        using (var archive = System.IO.Compression.ZipFile.Open(zip, System.IO.Compression.ZipArchiveMode.Update))
+        {
+            var entry = archive.Entries.Single(e => e.FullName.EndsWith("SessionModel.bin", StringComparison.Ordinal));
+            byte[] bytes;
+            using (var read = entry.Open()) { using var copy = new MemoryStream(); read.CopyTo(copy); bytes = copy.ToArray(); }
+            bytes[^5] ^= 0xFF; // inside the model body: the checksum no longer matches
+            using var write = entry.Open();
+            write.SetLength(0);
+            write.Write(bytes);
+        }
+        var r = AppRunner.Run("recommend", "--model", zip, "--input", TestData.Rsc15("test"));
+        r.AssertOneLineError("pop.zip");
+        Assert.Contains("checksum mismatch", r.Err);
+        Assert.AreEqual("", r.Out);
+    }
+
     // Header and the first n events of the test file.
     private static string TestEvents(int n) => string.Join('\n', File.ReadLines(TestData.Rsc15("test")).Take(n + 1)) + "\n";
 
