@@ -59,14 +59,17 @@ public sealed partial class GettingStartedSampleTests
     // </getting-started>
 
     [TestMethod]
-    public void DocShowsTheTestedCode()
+    public void DocShowsTheTestedCode() => AssertDocShows("getting-started.md", "GettingStartedSampleTests.cs", "getting-started");
+
+    /// <summary>Asserts that a C# block of docs/<paramref name="doc"/> contains the code between the markers of this folder's <paramref name="sourceFile"/>.</summary>
+    internal static void AssertDocShows(string doc, string sourceFile, string marker)
     {
-        string doc = File.ReadAllText(Path.Combine(TestData.RepoRoot, "docs", "getting-started.md"));
-        string source = File.ReadAllText(Path.Combine(TestData.RepoRoot, "test", "MLNet.SessionRec.Tests", "Docs", "GettingStartedSampleTests.cs"));
-        string tested = Dedent(Between(source, "    // <getting-started>\n", "    // </getting-started>\n"));
-        var blocks = CSharpBlock().Matches(doc).Select(m => m.Groups[1].Value).ToList();
+        string text = File.ReadAllText(Path.Combine(TestData.RepoRoot, "docs", doc));
+        string source = File.ReadAllText(Path.Combine(TestData.RepoRoot, "test", "MLNet.SessionRec.Tests", "Docs", sourceFile));
+        string tested = Dedent(Between(source, $"    // <{marker}>\n", $"    // </{marker}>\n"));
+        var blocks = CSharpBlock().Matches(text.Replace("\r\n", "\n")).Select(m => m.Groups[1].Value).ToList();
         Assert.IsTrue(blocks.Any(b => Normalize(b).Contains(Normalize(tested), StringComparison.Ordinal)),
-            "docs/getting-started.md must contain the method TrainEvaluateSaveServe exactly as in this test file.");
+            $"docs/{doc} must show the code between the <{marker}> markers of {sourceFile} verbatim.");
     }
 
     [TestMethod]
