@@ -1,6 +1,8 @@
 using MLNet.SessionRec.Baselines;
 using MLNet.SessionRec.Data;
 using MLNet.SessionRec.Evaluation;
+using MLNet.SessionRec.EvaluationApp.Adapters;
+using MLNet.SessionRec.EvaluationApp.Commands;
 using MLNet.SessionRec.Pipeline;
 
 namespace MLNet.SessionRec.Tests.App;
@@ -51,6 +53,15 @@ public sealed class TrainRecommendTests
         using var loaded = SessionRecommender.Load(zip);
         Assert.AreEqual("gru4rec", loaded.Model.Name);
         AssertLinesMatch(input, r.Out, loaded.Model, 20);
+        // Sessions interleaved round-robin, with only 3 live model states: evicted sessions are replayed on return,
+        // so every line is still the model's list for that prefix.
+        string interleaved = Interleave(input);
+        using (var recommender = ModelStore.Load(zip))
+        {
+            var capped = new StringWriter();
+            EventStream.Recommend(new StringReader(interleaved), "interleaved", recommender, 20, capped, CancellationToken.None, maxLiveSessions: 3);
+            AssertLinesMatch(interleaved, capped.ToString(), loaded.Model, 20);
+        }
         // The trained weights were saved, not a fresh network: one short epoch is far above POP (0.09) here.
         var test = SessionFileReader.Read(TestData.Rsc15("test"), new SessionFileOptions(), loaded.Model.Items);
         Assert.IsGreaterThan(0.3, RankingEvaluator.Evaluate(loaded.Model, test, null).At(20).Recall);
@@ -92,6 +103,17 @@ public sealed class TrainRecommendTests
         r.AssertOneLineError("pop.zip");
         Assert.Contains("checksum mismatch", r.Err);
         Assert.AreEqual("", r.Out);
+    }
+
+    // The same events with the sessions interleaved round-robin (order within each session kept).
+    private static string Interleave(string input)
+    {
+        var rows = input.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var queues = rows.Skip(1).GroupBy(r => r.Split('\t')[0]).Select(g => new Queue<string>(g)).ToList();
+        var mixed = new List<string> { rows[0] };
+        while (queues.Any(q => q.Count > 0))
+            foreach (var q in queues.Where(q => q.Count > 0)) mixed.Add(q.Dequeue());
+        return string.Join('\n', mixed) + "\n";
     }
 
     // Header and the first n events of the test file.
