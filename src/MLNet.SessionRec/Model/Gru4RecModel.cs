@@ -74,7 +74,7 @@ public sealed class Gru4RecModel : ISavableSessionModel, IDisposable
         var net = new Gru4RecNetwork(options, train.Items.Count, device, generator);
         try
         {
-            using var trainer = new Gru4RecTrainer(net, train, random, generator);
+            using var trainer = new SessionParallelTrainer(net, train, random, generator);
             for (int epoch = 1; epoch <= options.NEpochs; epoch++)
             {
                 var (loss, events, seconds) = trainer.Epoch(train, run.CheckAlive);

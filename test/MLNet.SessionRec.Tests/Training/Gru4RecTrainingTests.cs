@@ -61,7 +61,7 @@ public sealed class Gru4RecTrainingTests
         for (int s = 0; s < data.SessionCount; s++) if (data.GetSessionLength(s) >= 2) expected += data.GetSessionLength(s) - 1;
         var options = Gru4RecOptions.Parse(Gru4RecTestData.SmallParams);
         using var net = new Gru4RecNetwork(options, data.Items.Count, CPU);
-        using var trainer = new Gru4RecTrainer(net, data, new Random(1));
+        using var trainer = new SessionParallelTrainer(net, data, new Random(1));
         var (_, events, _) = trainer.Epoch(data, null);
         Assert.AreEqual(expected, events);
     }

@@ -11,7 +11,7 @@ namespace MLNet.SessionRec.Training;
 /// columns only (in-batch targets + shared samples, positives on the diagonal), loss / batch_size, BPTT 1
 /// (the hidden state is carried without gradient), Adagrad + momentum with sparse updates of item rows.
 /// </summary>
-internal sealed class Gru4RecTrainer : IDisposable
+internal sealed class SessionParallelTrainer : IDisposable
 {
     private readonly Gru4RecOptions _o;
     private readonly Gru4RecNetwork _net;
@@ -24,7 +24,7 @@ internal sealed class Gru4RecTrainer : IDisposable
 
     private readonly Generator? _generator;
 
-    public Gru4RecTrainer(Gru4RecNetwork net, SessionDataset train, Random random, Generator? generator = null)
+    public SessionParallelTrainer(Gru4RecNetwork net, SessionDataset train, Random random, Generator? generator = null)
     {
         _generator = generator;
         _net = net;
