@@ -4,8 +4,6 @@ using Microsoft.ML.Data;
 using MLNet.SessionRec.Evaluation;
 using MLNet.SessionRec.Pipeline;
 using MLNet.SessionRec.Training;
-// Only here: the tests also see the library's internal low-level trainer of the same name.
-using Gru4RecTrainer = MLNet.SessionRec.Pipeline.Gru4RecTrainer;
 
 namespace MLNet.SessionRec.Tests.Docs;
 
