@@ -1,5 +1,8 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using MLNet.SessionRec.Data;
 using MLNet.SessionRec.EvaluationApp.Running;
+using MLNet.SessionRec.Pipeline;
 
 namespace MLNet.SessionRec.EvaluationApp.Adapters;
 
@@ -23,14 +26,69 @@ internal interface ILoadedRecommender : IDisposable
 /// <summary>Saves trained models in ML.NET's model format and loads them back for streaming recommendation.</summary>
 internal static class ModelStore
 {
-    /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> (an ML.NET model zip).</summary>
-    public static void Save(TrainedModel model, SessionDataset train, string path) =>
-        throw new UsageException("saving models is not available in this build yet.");
+    /// <summary>
+    /// Writes <paramref name="model"/> to <paramref name="path"/> as an ML.NET model zip: the library's session
+    /// recommendation transformer over the model, with an input schema of one text-vector column
+    /// <c>ItemId</c> (the session's items so far), so <c>mlContext.Model.Load</c> gives it back.
+    /// </summary>
+    public static void Save(TrainedModel model, SessionDataset train, string path)
+    {
+        if (model.Model.Items.Count != train.Items.Count)
+            throw new InvalidOperationException($"The model knows {model.Model.Items.Count} items, its training data {train.Items.Count}.");
+        CheckOutput(path);
+        var ml = new MLContext();
+        // Not disposed: the transformer would dispose the model, which belongs to the caller.
+        var transformer = ml.SessionRecommendation().CreateTransformer(model.Model);
+        var schema = new DataViewSchema.Builder();
+        schema.AddColumn(DefaultColumns.ItemId, new VectorDataViewType(TextDataViewType.Instance));
+        ml.Model.Save(transformer, schema.ToSchema(), path);
+    }
 
-    /// <summary>Loads a model zip; a file that is not a loadable model is a user error.</summary>
+    /// <summary>Refuses an output path whose directory does not exist (checked before training, not after).</summary>
+    public static void CheckOutput(string path)
+    {
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory != null && !Directory.Exists(directory)) throw new UsageException($"--output: directory not found: {directory}");
+    }
+
+    /// <summary>Loads a model zip; a file that is not a loadable model is a user error naming the file.</summary>
     public static ILoadedRecommender Load(string path)
     {
         if (!File.Exists(path)) throw new UsageException($"model file not found: {path}");
-        throw new UsageException($"{path}: loading models is not available in this build yet.");
+        try
+        {
+            return new LoadedRecommender(SessionRecommender.Load(path));
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        {
+            throw new UsageException($"{path}: not a loadable session recommendation model ({Reason(e)}).");
+        }
+    }
+
+    // Our own format errors (checksum, truncation, newer version) say best what is wrong; ML.NET wraps them in
+    // reflection exceptions. Otherwise ML.NET's outermost message ("Failed to open a zip archive", ...).
+    private static string Reason(Exception e)
+    {
+        var chain = new List<Exception>();
+        for (Exception? x = e; x != null; x = x.InnerException) chain.Add(x);
+        var reason = chain.FirstOrDefault(x => x is InvalidDataException && x.Message.StartsWith("Session recommendation model", StringComparison.Ordinal))
+            ?? chain.FirstOrDefault(x => x is not System.Reflection.TargetInvocationException and not AggregateException) ?? e;
+        return reason.Message.TrimEnd('.');
+    }
+
+    private sealed class LoadedRecommender(SessionRecommender recommender) : ILoadedRecommender
+    {
+        public IRecommenderSession StartSession() => new Session(recommender.StartSession());
+
+        public void Dispose() => recommender.Dispose();
+    }
+
+    private sealed class Session(RecommendationSession session) : IRecommenderSession
+    {
+        public bool Observe(string itemId) => session.Add(itemId);
+
+        public IReadOnlyList<string> Top(int k) => session.Recommend(k).Select(r => r.ItemId).ToArray();
+
+        public void Dispose() => session.Dispose();
     }
 }

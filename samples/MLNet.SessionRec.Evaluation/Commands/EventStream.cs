@@ -5,42 +5,37 @@ using MLNet.SessionRec.EvaluationApp.Adapters;
 /// <summary>Reads events line by line (header with SessionId and ItemId) and answers each through its session's state.</summary>
 internal static class EventStream
 {
+    /// <summary>Live model states kept at most; older sessions keep only their item history (see <see cref="LiveSessions"/>).</summary>
+    public const int DefaultMaxLiveSessions = 1024;
+
     /// <summary>Writes one TSV line per event; returns the number of events with unknown items.</summary>
-    public static long Recommend(TextReader reader, string name, ILoadedRecommender recommender, int top, TextWriter output, CancellationToken cancellation)
+    public static long Recommend(TextReader reader, string name, ILoadedRecommender recommender, int top, TextWriter output,
+        CancellationToken cancellation, int maxLiveSessions = DefaultMaxLiveSessions)
     {
         string header = reader.ReadLine() ?? throw new UsageException($"{name}: the input is empty (no header line).");
         char separator = header.Contains('\t') ? '\t' : header.Contains(',') ? ',' : header.Contains(';') ? ';' : '\t';
         string[] columns = header.Split(separator);
         int sessionCol = Column(columns, "SessionId", name), itemCol = Column(columns, "ItemId", name);
-        var sessions = new Dictionary<string, (IRecommenderSession State, int Position)>(StringComparer.Ordinal);
+        using var sessions = new LiveSessions(recommender, maxLiveSessions);
         long unknown = 0;
         int lineNo = 1;
-        try
+        string? line;
+        while ((line = reader.ReadLine()) != null)
         {
-            string? line;
-            while ((line = reader.ReadLine()) != null)
-            {
-                lineNo++;
-                if (line.Length == 0) continue;
-                cancellation.ThrowIfCancellationRequested();
-                string[] fields = line.Split(separator);
-                if (fields.Length != columns.Length)
-                    throw new UsageException($"{name}:{lineNo}: expected {columns.Length} columns, found {fields.Length}.");
-                string session = fields[sessionCol];
-                if (!sessions.TryGetValue(session, out var entry)) entry = (recommender.StartSession(), -1);
-                if (!entry.State.Observe(fields[itemCol])) unknown++;
-                entry.Position++;
-                sessions[session] = entry;
-                output.Write(session);
-                output.Write('\t');
-                output.Write(entry.Position);
-                output.Write('\t');
-                output.WriteLine(string.Join(",", entry.State.Top(top)));
-            }
-        }
-        finally
-        {
-            foreach (var (state, _) in sessions.Values) state.Dispose();
+            lineNo++;
+            if (line.Length == 0) continue;
+            cancellation.ThrowIfCancellationRequested();
+            string[] fields = line.Split(separator);
+            if (fields.Length != columns.Length)
+                throw new UsageException($"{name}:{lineNo}: expected {columns.Length} columns, found {fields.Length}.");
+            string session = fields[sessionCol];
+            var (state, position, known) = sessions.Observe(session, fields[itemCol]);
+            if (!known) unknown++;
+            output.Write(session);
+            output.Write('\t');
+            output.Write(position);
+            output.Write('\t');
+            output.WriteLine(string.Join(",", state.Top(top)));
         }
         output.Flush();
         return unknown;
@@ -50,5 +45,66 @@ internal static class EventStream
     {
         int index = Array.IndexOf(columns, wanted);
         return index >= 0 ? index : throw new UsageException($"{name}: column '{wanted}' not found in header ({string.Join(", ", columns)}).");
+    }
+
+    /// <summary>
+    /// Sessions of an unbounded stream, whose ends are unknown: the most recently used ones keep a live model state
+    /// (which holds a score row over all items), the others only their known items; a session that comes back after
+    /// eviction gets a fresh state and its items replayed, so the answers are the same as with unlimited states.
+    /// </summary>
+    internal sealed class LiveSessions(ILoadedRecommender recommender, int maxLive) : IDisposable
+    {
+        private sealed class Entry
+        {
+            public IRecommenderSession? State;
+            public readonly List<string> KnownItems = [];
+            public int Position = -1;
+            public LinkedListNode<Entry>? Node;
+        }
+
+        private readonly Dictionary<string, Entry> _sessions = new(StringComparer.Ordinal);
+        private readonly LinkedList<Entry> _live = new(); // most recent first
+
+        /// <summary>Sessions that currently hold a model state.</summary>
+        public int LiveCount => _live.Count;
+
+        /// <summary>Observes <paramref name="item"/> in <paramref name="session"/>; returns its state, the event's 0-based position and whether the item is known.</summary>
+        public (IRecommenderSession State, int Position, bool Known) Observe(string session, string item)
+        {
+            if (!_sessions.TryGetValue(session, out var entry)) _sessions[session] = entry = new Entry();
+            var state = Activate(entry);
+            bool known = state.Observe(item);
+            if (known) entry.KnownItems.Add(item);
+            entry.Position++;
+            return (state, entry.Position, known);
+        }
+
+        private IRecommenderSession Activate(Entry entry)
+        {
+            if (entry.State != null)
+            {
+                _live.Remove(entry.Node!);
+                _live.AddFirst(entry.Node!);
+                return entry.State;
+            }
+            if (_live.Count >= Math.Max(1, maxLive))
+            {
+                var oldest = _live.Last!.Value;
+                _live.RemoveLast();
+                oldest.State!.Dispose();
+                oldest.State = null;
+                oldest.Node = null;
+            }
+            entry.State = recommender.StartSession();
+            foreach (string known in entry.KnownItems) entry.State.Observe(known);
+            entry.Node = _live.AddFirst(entry);
+            return entry.State;
+        }
+
+        public void Dispose()
+        {
+            foreach (var entry in _live) entry.State?.Dispose();
+            _live.Clear();
+        }
     }
 }

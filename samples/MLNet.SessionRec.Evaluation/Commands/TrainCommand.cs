@@ -24,6 +24,7 @@ internal static class TrainCommand
         {
             var names = ModelNames.Parse(parsed.GetValue(models)!);
             if (names.Count != 1) throw new UsageException("train: --models takes exactly one model.");
+            ModelStore.CheckOutput(parsed.GetValue(model)!);
             var trainSet = DataFiles.ReadEvents(parsed.GetValue(train)!, null);
             string? validationPath = parsed.GetValue(validation);
             var validationSet = validationPath != null ? DataFiles.ReadEvents(validationPath, trainSet.Items) : null;

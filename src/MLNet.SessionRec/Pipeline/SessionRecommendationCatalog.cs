@@ -41,6 +41,21 @@ public sealed class SessionRecommendationCatalog
     public SessionRecommendationTrainers Trainers { get; }
 
     /// <summary>
+    /// Wraps a model trained outside an ML.NET pipeline (e.g. <c>Gru4RecModel.Train</c> or a baseline's
+    /// <c>Train</c> on a <c>SessionDataset</c>) into the transformer that the trainers return, so that it can be
+    /// used in pipelines and saved with <c>mlContext.Model.Save</c> (saving needs an <c>ISavableSessionModel</c>,
+    /// as GRU4Rec and all baselines are). The transformer takes ownership: disposing it disposes the model.
+    /// </summary>
+    /// <param name="model">The trained model; item ids are its vocabulary's ids.</param>
+    /// <param name="inputColumnName">Column with the session's items so far.</param>
+    /// <param name="topK">Length of the recommendation lists.</param>
+    /// <param name="predictedItemsColumnName">Output column of the recommended items.</param>
+    /// <param name="scoreColumnName">Output column of their scores.</param>
+    public SessionRecommendationTransformer CreateTransformer(ISessionModel model, string inputColumnName = DefaultColumns.ItemId,
+        int topK = DefaultColumns.TopK, string predictedItemsColumnName = DefaultColumns.PredictedItems, string scoreColumnName = DefaultColumns.Score) =>
+        new(_ml, model, inputColumnName, predictedItemsColumnName, scoreColumnName, topK);
+
+    /// <summary>
     /// Next-item evaluation (Recall, MRR, NDCG, coverage and popularity at each cut-off) of the session
     /// recommender in <paramref name="model"/> on the test events in <paramref name="testEvents"/> (raw ids or
     /// keys with key values). Every event with a successor is a prediction point; events of items unknown to the

@@ -6,9 +6,7 @@ namespace MLNet.SessionRec.Tests.App;
 [TestClass]
 public sealed class Gru4RecAppTests
 {
-    // Enable when Adapters/Gru4RecAdapter.cs.next is wired (GRU4Rec on main) and per-epoch validation works.
     [TestMethod]
-    [Ignore("GRU4Rec is not on main yet: rename samples/.../Adapters/Gru4RecAdapter.cs.next to .cs when it lands")]
     public void ShortGru4RecRunWritesReportAndPlot()
     {
         using var dir = new AppRunner.TempDir();
