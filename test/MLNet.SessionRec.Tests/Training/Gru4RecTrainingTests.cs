@@ -67,6 +67,18 @@ public sealed class Gru4RecTrainingTests
     }
 
     [TestMethod]
+    public void FewerSessionsThanBatchSlotsTrainsWithTheSmallerFirstBatch()
+    {
+        var data = Gru4RecTestData.Subset(5); // 5 sessions, 16 slots: the first mini-batch already has fewer rows
+        var options = Gru4RecOptions.Parse(Gru4RecTestData.SmallParams);
+        using var net = new Gru4RecNetwork(options, data.Items.Count, CPU);
+        using var trainer = new SessionParallelTrainer(net, data, new Random(1));
+        var (loss, events, _) = trainer.Epoch(data, null);
+        Assert.IsTrue(double.IsFinite(loss), $"loss {loss}");
+        Assert.AreEqual(data.EventCount - data.SessionCount, events);
+    }
+
+    [TestMethod]
     public void CancellationBetweenStepsStopsTraining()
     {
         var data = Gru4RecTestData.Subset(300);
