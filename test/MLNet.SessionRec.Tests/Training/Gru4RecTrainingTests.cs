@@ -93,18 +93,21 @@ public sealed class Gru4RecTrainingTests
     {
         var data = Gru4RecTestData.Subset(1500);
         var rss = new List<long>();
+        var live = new List<long>(); // tensors alive on this (the training) thread: exact, unlike the resident size
         var options = Gru4RecOptions.Parse("loss=cross-entropy,layers=100,batch_size=32,n_sample=2048,dropout_p_hidden=0.4,learning_rate=0.2,momentum=0.2,logq=1.0,n_epochs=5");
         using var model = Gru4RecModel.Train(data, options, new Gru4RecRunSettings
         {
             Seed = 1,
             OnEpoch = _ =>
             {
+                live.Add(TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
                 using var p = Process.GetCurrentProcess();
                 rss.Add(p.WorkingSet64);
             },
         });
+        Assert.AreEqual(live[0], live[4], $"live tensors per epoch: {string.Join(", ", live)}");
         double growthMb = (rss[4] - rss[0]) / 1048576.0;
         Assert.IsTrue(growthMb < 8, $"resident memory grew by {growthMb:F1} MB from epoch 1 to 5 ({string.Join(", ", rss.Select(r => r / 1048576))} MB)");
     }
