@@ -65,6 +65,15 @@ internal sealed class SessionParallelTrainer : IDisposable
         return c;
     }
 
+    /// <summary>
+    /// The logQ correction subtracted from the scores of columns <paramref name="y"/> (training, cross-entropy only):
+    /// logq·log(support) for the in-batch columns, logq·log(support^alpha) for the sampled ones; null without logQ.
+    /// </summary>
+    internal Tensor? LogQOffset(Tensor y, int batchRows) => LogQOffset(y, ForBatchSize(batchRows).ColumnWeight);
+
+    private Tensor? LogQOffset(Tensor y, Tensor? columnWeight) =>
+        _logSupport is null ? null : _logSupport.index_select(0, y).mul_(columnWeight!);
+
     /// <summary>Trains one epoch; returns (mean per-step loss, events, seconds).</summary>
     public (double Loss, long Events, double Seconds) Epoch(SessionDataset train, Action? checkAlive)
     {
@@ -121,7 +130,7 @@ internal sealed class SessionParallelTrainer : IDisposable
         var x = inOut.narrow(0, 0, b);
         var xy = _samples is null ? inOut : cat([inOut, _samples.Next()], 0);
         var y = xy.narrow(0, b, xy.shape[0] - b);
-        var offset = _logSupport is null ? null : _logSupport.index_select(0, y).mul_(weight!);
+        var offset = LogQOffset(y, weight);
         gathered.Clear();
         var scores = _net.TrainForward(x, y, xy, state, next, offset, gathered, _generator);
         var loss = _o.Loss switch

@@ -79,6 +79,26 @@ public sealed class Gru4RecTrainingTests
     }
 
     [TestMethod]
+    public void LogQCorrectsInBatchColumnsBySupportAndSampledColumnsBySupportToTheAlpha()
+    {
+        using var scope = NewDisposeScope();
+        var data = Gru4RecTestData.Subset(200);
+        long[] support = SessionParallelTrainer.CountSupports(data, data.Items.Count);
+        var options = Gru4RecOptions.Parse("loss=cross-entropy,layers=8,batch_size=3,n_sample=2,sample_alpha=0.25,logq=0.8");
+        using var net = new Gru4RecNetwork(options, data.Items.Count, CPU);
+        using var trainer = new SessionParallelTrainer(net, data, new Random(1));
+        int top = Array.IndexOf(support, support.Max()), rare = Array.IndexOf(support, 1L);
+        long[] y = [top, rare, top, top, rare]; // 3 in-batch targets, then 2 samples
+        var offset = trainer.LogQOffset(tensor(y), 3)!.data<float>().ToArray();
+        double[] expected = y.Select((item, j) => 0.8 * Math.Log(Math.Pow(support[item], j < 3 ? 1 : 0.25))).ToArray();
+        for (int j = 0; j < y.Length; j++) Assert.AreEqual(expected[j], offset[j], 1e-4, $"column {j}");
+        // Other losses, or logq=0: no correction.
+        using var plainNet = new Gru4RecNetwork(Gru4RecOptions.Parse("loss=bpr-max,layers=8,batch_size=3,n_sample=2,logq=0.8"), data.Items.Count, CPU);
+        using var plain = new SessionParallelTrainer(plainNet, data, new Random(1));
+        Assert.IsNull(plain.LogQOffset(tensor(y), 3));
+    }
+
+    [TestMethod]
     public void CancellationBetweenStepsStopsTraining()
     {
         var data = Gru4RecTestData.Subset(300);
