@@ -99,6 +99,26 @@ public sealed class Gru4RecTrainingTests
     }
 
     [TestMethod]
+    public void TrainingDataWithoutATargetIsRefusedByName()
+    {
+        var b = new SessionDatasetBuilder();
+        b.Add("s1", "a", 1);
+        b.Add("s2", "b", 2);
+        b.Add("s3", "a", 3);
+        b.Add("s3", "b", 4);
+        var oneSession = b.Build();
+        var singles = new SessionDatasetBuilder();
+        singles.Add("s1", "a", 1);
+        singles.Add("s2", "b", 2);
+        var e = Assert.ThrowsExactly<ArgumentException>(() => Gru4RecModel.Train(singles.Build(), Gru4RecOptions.Parse(Gru4RecTestData.SmallParams)));
+        StringAssert.Contains(e.Message, "at least two events");
+        e = Assert.ThrowsExactly<ArgumentException>(() => Gru4RecModel.Train(oneSession, Gru4RecOptions.Parse(Gru4RecTestData.SmallParams + ",n_sample=0")));
+        StringAssert.Contains(e.Message, "n_sample=0");
+        using var model = Gru4RecModel.Train(oneSession, Gru4RecOptions.Parse(Gru4RecTestData.SmallParams), new Gru4RecRunSettings { Seed = 1 });
+        Assert.AreEqual(2, model.Items.Count);
+    }
+
+    [TestMethod]
     public void CancellationBetweenStepsStopsTraining()
     {
         var data = Gru4RecTestData.Subset(300);
