@@ -57,6 +57,12 @@ public sealed class Gru4RecModel : ISavableSessionModel, IDisposable
         options = options.Clone();
         options.Validate(run.Warn);
         if (train.EventCount == 0 || train.Items.Count == 0) throw new ArgumentException("The training set has no events.", nameof(train));
+        int trainable = 0; // sessions with a target (at least two events)
+        for (int s = 0; s < train.SessionCount && trainable < 2; s++) if (train.GetSessionLength(s) >= 2) trainable++;
+        if (trainable == 0 || (options.NSample == 0 && trainable < 2))
+            throw new ArgumentException(trainable == 0
+                ? "The training set has no session with at least two events: GRU4Rec has nothing to predict."
+                : "With n_sample=0 the negatives are the other sessions' targets, but the training set has only one session with at least two events.", nameof(train));
         if (run.Validation is not null && !ReferenceEquals(run.Validation.Items, train.Items)
             && !run.Validation.Items.Ids.SequenceEqual(train.Items.Ids))
             throw new ArgumentException("The validation set must be read with the training set's item vocabulary (SessionFileReader.Read(path, vocabulary: train.Items)).", nameof(run));

@@ -65,17 +65,25 @@ internal sealed class SessionParallelTrainer : IDisposable
         return c;
     }
 
+    /// <summary>
+    /// The logQ correction subtracted from the scores of columns <paramref name="y"/> (training, cross-entropy only):
+    /// logq·log(support) for the in-batch columns, logq·log(support^alpha) for the sampled ones; null without logQ.
+    /// </summary>
+    internal Tensor? LogQOffset(Tensor y, int batchRows) => LogQOffset(y, ForBatchSize(batchRows).ColumnWeight);
+
+    private Tensor? LogQOffset(Tensor y, Tensor? columnWeight) =>
+        _logSupport is null ? null : _logSupport.index_select(0, y).mul_(columnWeight!);
+
     /// <summary>Trains one epoch; returns (mean per-step loss, events, seconds).</summary>
     public (double Loss, long Events, double Seconds) Epoch(SessionDataset train, Action? checkAlive)
     {
         var watch = Stopwatch.StartNew();
         var batcher = new SessionParallelBatcher(train, _o.BatchSize);
-        var state = _net.ZeroState(_o.BatchSize);
-        var next = new Tensor[state.Length];
+        Tensor[]? state = null; // zero state of the first mini-batch's size (fewer sessions than slots: smaller)
+        var next = new Tensor[_o.Layers.Length];
         var gathered = new List<GatheredRows>(4);
         using var lossSum = zeros(1, device: _device);
         long events = 0, steps = 0;
-        bool first = true;
         try
         {
             while (batcher.MoveNext())
@@ -83,6 +91,8 @@ internal sealed class SessionParallelTrainer : IDisposable
                 checkAlive?.Invoke();
                 int b = batcher.Count;
                 if (_o.NSample == 0 && b < 2) break; // no negatives left (as the official loop)
+                bool fresh = state is null;
+                state ??= _net.ZeroState(b);
                 if (batcher.KeptSlots is { } kept)
                 {
                     using var keep = tensor(kept.Select(k => (long)k).ToArray(), device: _device);
@@ -93,12 +103,11 @@ internal sealed class SessionParallelTrainer : IDisposable
                         state[i] = shrunk;
                     }
                 }
-                if (!first && batcher.ResetSlots.Count > 0)
+                if (!fresh && batcher.ResetSlots.Count > 0)
                 {
                     using var reset = tensor(batcher.ResetSlots.Select(k => (long)k).ToArray(), device: _device);
                     foreach (var h in state) h.index_fill_(0, reset, 0);
                 }
-                first = false;
                 Step(batcher, b, state, next, gathered, lossSum);
                 events += b;
                 steps++;
@@ -106,7 +115,7 @@ internal sealed class SessionParallelTrainer : IDisposable
         }
         finally
         {
-            foreach (var h in state) h.Dispose();
+            if (state is not null) foreach (var h in state) h.Dispose();
         }
         double loss = steps > 0 ? lossSum.item<float>() / steps : double.NaN;
         return (loss, events, watch.Elapsed.TotalSeconds);
@@ -121,7 +130,7 @@ internal sealed class SessionParallelTrainer : IDisposable
         var x = inOut.narrow(0, 0, b);
         var xy = _samples is null ? inOut : cat([inOut, _samples.Next()], 0);
         var y = xy.narrow(0, b, xy.shape[0] - b);
-        var offset = _logSupport is null ? null : _logSupport.index_select(0, y).mul_(weight!);
+        var offset = LogQOffset(y, weight);
         gathered.Clear();
         var scores = _net.TrainForward(x, y, xy, state, next, offset, gathered, _generator);
         var loss = _o.Loss switch

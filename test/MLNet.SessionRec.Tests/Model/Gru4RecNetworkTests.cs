@@ -44,7 +44,7 @@ public sealed class Gru4RecNetworkTests
     public void HiddenDropoutIsCarriedAsTheNextStateAndScaledByOneOverKeep()
     {
         using var scope = NewDisposeScope();
-        var options = Gru4RecOptions.Parse("layers=200,batch_size=2,n_sample=1,dropout_p_hidden=0.5");
+        var options = Gru4RecOptions.Parse("layers=200,batch_size=2,n_sample=1,dropout_p_hidden=0.25"); // asymmetric p: a swapped keep/drop probability shows
         using var net = new Gru4RecNetwork(options, 10, CPU, new Generator(3, CPU));
         var xt = tensor(new long[] { 1, 2 });
         var yt = tensor(new long[] { 3, 4, 5 });
@@ -55,9 +55,9 @@ public sealed class Gru4RecNetworkTests
         var carried = next[0].detach();
         var zero = carried.eq(0);
         double dropped = zero.to(ScalarType.Float32).mean().item<float>();
-        Assert.IsTrue(dropped > 0.35 && dropped < 0.65, $"dropped fraction {dropped}");
+        Assert.IsTrue(dropped > 0.17 && dropped < 0.33, $"dropped fraction {dropped}");
         var kept = carried.masked_select(zero.logical_not());
         var cleanKept = clean.masked_select(zero.logical_not());
-        Assert.IsTrue(allclose(kept, cleanKept * 2, rtol: 1e-5, atol: 1e-6), "kept units are not scaled by 1/(1-p)");
+        Assert.IsTrue(allclose(kept, cleanKept / 0.75, rtol: 1e-5, atol: 1e-6), "kept units are not scaled by 1/(1-p)");
     }
 }

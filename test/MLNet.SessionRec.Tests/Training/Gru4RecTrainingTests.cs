@@ -67,6 +67,58 @@ public sealed class Gru4RecTrainingTests
     }
 
     [TestMethod]
+    public void FewerSessionsThanBatchSlotsTrainsWithTheSmallerFirstBatch()
+    {
+        var data = Gru4RecTestData.Subset(5); // 5 sessions, 16 slots: the first mini-batch already has fewer rows
+        var options = Gru4RecOptions.Parse(Gru4RecTestData.SmallParams);
+        using var net = new Gru4RecNetwork(options, data.Items.Count, CPU);
+        using var trainer = new SessionParallelTrainer(net, data, new Random(1));
+        var (loss, events, _) = trainer.Epoch(data, null);
+        Assert.IsTrue(double.IsFinite(loss), $"loss {loss}");
+        Assert.AreEqual(data.EventCount - data.SessionCount, events);
+    }
+
+    [TestMethod]
+    public void LogQCorrectsInBatchColumnsBySupportAndSampledColumnsBySupportToTheAlpha()
+    {
+        using var scope = NewDisposeScope();
+        var data = Gru4RecTestData.Subset(200);
+        long[] support = SessionParallelTrainer.CountSupports(data, data.Items.Count);
+        var options = Gru4RecOptions.Parse("loss=cross-entropy,layers=8,batch_size=3,n_sample=2,sample_alpha=0.25,logq=0.8");
+        using var net = new Gru4RecNetwork(options, data.Items.Count, CPU);
+        using var trainer = new SessionParallelTrainer(net, data, new Random(1));
+        int top = Array.IndexOf(support, support.Max()), rare = Array.IndexOf(support, 1L);
+        long[] y = [top, rare, top, top, rare]; // 3 in-batch targets, then 2 samples
+        var offset = trainer.LogQOffset(tensor(y), 3)!.data<float>().ToArray();
+        double[] expected = y.Select((item, j) => 0.8 * Math.Log(Math.Pow(support[item], j < 3 ? 1 : 0.25))).ToArray();
+        for (int j = 0; j < y.Length; j++) Assert.AreEqual(expected[j], offset[j], 1e-4, $"column {j}");
+        // Other losses, or logq=0: no correction.
+        using var plainNet = new Gru4RecNetwork(Gru4RecOptions.Parse("loss=bpr-max,layers=8,batch_size=3,n_sample=2,logq=0.8"), data.Items.Count, CPU);
+        using var plain = new SessionParallelTrainer(plainNet, data, new Random(1));
+        Assert.IsNull(plain.LogQOffset(tensor(y), 3));
+    }
+
+    [TestMethod]
+    public void TrainingDataWithoutATargetIsRefusedByName()
+    {
+        var b = new SessionDatasetBuilder();
+        b.Add("s1", "a", 1);
+        b.Add("s2", "b", 2);
+        b.Add("s3", "a", 3);
+        b.Add("s3", "b", 4);
+        var oneSession = b.Build();
+        var singles = new SessionDatasetBuilder();
+        singles.Add("s1", "a", 1);
+        singles.Add("s2", "b", 2);
+        var e = Assert.ThrowsExactly<ArgumentException>(() => Gru4RecModel.Train(singles.Build(), Gru4RecOptions.Parse(Gru4RecTestData.SmallParams)));
+        StringAssert.Contains(e.Message, "at least two events");
+        e = Assert.ThrowsExactly<ArgumentException>(() => Gru4RecModel.Train(oneSession, Gru4RecOptions.Parse(Gru4RecTestData.SmallParams + ",n_sample=0")));
+        StringAssert.Contains(e.Message, "n_sample=0");
+        using var model = Gru4RecModel.Train(oneSession, Gru4RecOptions.Parse(Gru4RecTestData.SmallParams), new Gru4RecRunSettings { Seed = 1 });
+        Assert.AreEqual(2, model.Items.Count);
+    }
+
+    [TestMethod]
     public void CancellationBetweenStepsStopsTraining()
     {
         var data = Gru4RecTestData.Subset(300);
@@ -81,18 +133,21 @@ public sealed class Gru4RecTrainingTests
     {
         var data = Gru4RecTestData.Subset(1500);
         var rss = new List<long>();
+        var live = new List<long>(); // tensors alive on this (the training) thread: exact, unlike the resident size
         var options = Gru4RecOptions.Parse("loss=cross-entropy,layers=100,batch_size=32,n_sample=2048,dropout_p_hidden=0.4,learning_rate=0.2,momentum=0.2,logq=1.0,n_epochs=5");
         using var model = Gru4RecModel.Train(data, options, new Gru4RecRunSettings
         {
             Seed = 1,
             OnEpoch = _ =>
             {
+                live.Add(TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
                 using var p = Process.GetCurrentProcess();
                 rss.Add(p.WorkingSet64);
             },
         });
+        Assert.AreEqual(live[0], live[4], $"live tensors per epoch: {string.Join(", ", live)}");
         double growthMb = (rss[4] - rss[0]) / 1048576.0;
         Assert.IsTrue(growthMb < 8, $"resident memory grew by {growthMb:F1} MB from epoch 1 to 5 ({string.Join(", ", rss.Select(r => r / 1048576))} MB)");
     }
