@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
+using MLNet.SessionRec.Model;
 using MLNet.SessionRec.ModelFormat;
 using MLNet.SessionRec.Pipeline;
 using MLNet.SessionRec.Serialization;
@@ -80,7 +81,26 @@ internal static class SessionRecommendationModelFormat
         ISavableSessionModel? model = null;
         if (!ctx.TryLoadBinaryStream(ModelStreamName, r => model = ReadModel(r)))
             throw new InvalidDataException($"Session recommendation model: the stream '{ModelStreamName}' is missing from the model file.");
-        return new SessionRecommendationTransformer(env, model!, input, predicted, score, topK);
+        try
+        {
+            MoveToContextDevice(env, model!);
+            return new SessionRecommendationTransformer(env, model!, input, predicted, score, topK);
+        }
+        catch
+        {
+            (model as IDisposable)?.Dispose();
+            throw;
+        }
+    }
+
+    // Weights are read onto the CPU; like ML.NET's TorchSharp transformers, a loaded GRU4Rec model then goes to the
+    // loading MLContext's device (GpuDeviceId, FallbackToCpu), so Transform scores on the GPU where one is asked for.
+    private static void MoveToContextDevice(IHostEnvironment env, ISavableSessionModel model)
+    {
+        if (model is not Gru4RecModel gru) return;
+        using var ch = env.Register(nameof(SessionRecommendationModelFormat)).Start("Load");
+        var device = TorchDevice.Resolve(env, ch);
+        if (device.type != TorchSharp.DeviceType.CPU) gru.MoveTo(device);
     }
 
     private static ISavableSessionModel ReadModel(BinaryReader reader)

@@ -4,7 +4,6 @@ using MLNet.SessionRec.Evaluation;
 using MLNet.SessionRec.Model;
 using MLNet.SessionRec.ModelFormat;
 using MLNet.SessionRec.Training;
-using TorchSharp;
 
 namespace MLNet.SessionRec.Pipeline;
 
@@ -39,7 +38,7 @@ public sealed class Gru4RecTrainer : SessionTrainerBase<Gru4RecTrainer.Options>
     {
         var run = new Gru4RecRunSettings
         {
-            Device = TrainingDevice(ch),
+            Device = TorchDevice.Resolve(Env, ch),
             Seed = MLNetInternals.Seed(Env),
             Validation = validation,
             ValidationCutoffs = TrainerOptions.ValidationCutoffs,
@@ -50,17 +49,5 @@ public sealed class Gru4RecTrainer : SessionTrainerBase<Gru4RecTrainer.Options>
         };
         ch.Info(MessageSensitivity.None, $"GRU4Rec: {TrainerOptions.Parameters} on {run.Device}.");
         return Gru4RecModel.Train(train, TrainerOptions.Parameters, run);
-    }
-
-    private torch.Device TrainingDevice(IChannel ch)
-    {
-        var (gpu, fallback) = MLNetInternals.Device(Env);
-        if (gpu is not int id) return torch.CPU;
-        if (torch.cuda.is_available()) return new torch.Device(DeviceType.CUDA, id);
-        if (!fallback)
-            throw new InvalidOperationException($"MLContext.GpuDeviceId is {id} but CUDA is not available to TorchSharp (CPU natives, or no GPU). " +
-                "Reference TorchSharp-cuda-linux (-p:TorchBackend=cuda) or set MLContext.FallbackToCpu = true.");
-        ch.Warning(MessageSensitivity.None, $"MLContext.GpuDeviceId is {id} but CUDA is not available; training on CPU (FallbackToCpu).");
-        return torch.CPU;
     }
 }

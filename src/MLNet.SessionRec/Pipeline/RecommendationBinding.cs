@@ -47,8 +47,11 @@ internal sealed class RecommendationBinding
     public bool IsOutput(int index) => index >= InputSchema.Count;
 
     /// <summary>A batch scorer of <paramref name="slots"/> rows (one per cursor or row).</summary>
-    public SessionBatchScorer CreateScorer(int slots) =>
-        new(Parent.Model, slots, Parent.TopK, Codec.Representable, () => _coldStart.Value);
+    public SessionBatchScorer CreateScorer(int slots)
+    {
+        Parent.ThrowIfDisposed();
+        return new(Parent.Model, slots, Parent.TopK, Codec.Representable, () => _coldStart.Value);
+    }
 
     /// <summary>Rows per batch: up to 256, fewer for very large catalogues (the score matrix is slots × items).</summary>
     public int BatchSlots => (int)Math.Clamp(16_000_000L / Math.Max(1, Parent.Model.Items.Count), 1, 256);

@@ -103,6 +103,7 @@ internal sealed class RecommendationDataView : IDataView
                 _rows++;
             }
             _binding.Parent.CheckAlive();
+            _binding.Parent.ThrowIfDisposed();
             _scorer!.Score(_prefixes, _rows);
         }
 

@@ -21,6 +21,7 @@ public sealed class SessionRecommendationTransformer : ITransformer, IDisposable
 {
     private readonly IHost _host;
     private long _ignored;
+    private int _disposed;
 
     internal SessionRecommendationTransformer(IHostEnvironment env, ISessionModel model, string inputColumnName,
         string predictedItemsColumnName = DefaultColumns.PredictedItems, string scoreColumnName = DefaultColumns.Score, int topK = DefaultColumns.TopK)
@@ -69,19 +70,55 @@ public sealed class SessionRecommendationTransformer : ITransformer, IDisposable
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        ThrowIfDisposed();
         return new RecommendationDataView(input, Bind(input.Schema));
     }
 
     /// <summary>A row-to-row mapper for <paramref name="inputSchema"/> (used by prediction engines).</summary>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new RecommendationRowMapper(Bind(inputSchema));
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        ThrowIfDisposed();
+        return new RecommendationRowMapper(Bind(inputSchema));
+    }
 
-    /// <summary>A thread-safe streaming recommender over this transformer's model (item ids as text).</summary>
-    public SessionRecommender CreateRecommender() => new(Model, TopK);
+    /// <summary>
+    /// A thread-safe streaming recommender over this transformer's model (item ids as text). It shares the model:
+    /// it stops working when this transformer is disposed.
+    /// </summary>
+    public SessionRecommender CreateRecommender()
+    {
+        ThrowIfDisposed();
+        return new(Model, TopK, this, ownsSource: false);
+    }
 
-    void ICanSaveModel.Save(ModelSaveContext ctx) => SessionRecommendationModelFormat.Save(ctx, this);
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        ThrowIfDisposed();
+        SessionRecommendationModelFormat.Save(ctx, this);
+    }
 
-    /// <summary>Releases the model's native resources when it holds any.</summary>
-    public void Dispose() => (Model as IDisposable)?.Dispose();
+    /// <summary>
+    /// Releases the model's native resources when it holds any (GRU4Rec's weights); the transformer, the data views
+    /// it returned and its streaming recommenders cannot be used afterwards. Dispose only once no other thread uses it.
+    /// Note that ML.NET's <c>PredictionEngine</c> disposes the transformer it was created from when it is disposed,
+    /// unless created with <c>new PredictionEngineOptions { OwnsTransformer = false }</c>.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0) (Model as IDisposable)?.Dispose();
+    }
+
+    /// <summary>Whether <see cref="Dispose"/> was called.</summary>
+    internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>Refuses use after <see cref="Dispose"/> with a clear error (instead of a TorchSharp handle error).</summary>
+    internal void ThrowIfDisposed()
+    {
+        if (IsDisposed)
+            throw new ObjectDisposedException(nameof(SessionRecommendationTransformer), $"The session recommendation transformer of model '{Model.Name}' " +
+                "has been disposed (its model's native memory is released). A PredictionEngine disposes the transformer it was created from " +
+                "unless it is created with new PredictionEngineOptions { OwnsTransformer = false }.");
+    }
 
     private RecommendationBinding Bind(DataViewSchema inputSchema)
     {

@@ -16,18 +16,21 @@ public readonly record struct RecommendedItem(string ItemId, float Score);
 public sealed class SessionRecommender : IDisposable
 {
     private readonly Lazy<float[]> _coldStart;
-    private readonly IDisposable? _owned;
+    private readonly SessionRecommendationTransformer? _source;
+    private readonly bool _ownsSource;
 
     /// <summary>Creates a recommender over <paramref name="model"/> with lists of <paramref name="topK"/> items.</summary>
-    public SessionRecommender(ISessionModel model, int topK = DefaultColumns.TopK) : this(model, topK, null) { }
+    public SessionRecommender(ISessionModel model, int topK = DefaultColumns.TopK) : this(model, topK, null, ownsSource: false) { }
 
-    internal SessionRecommender(ISessionModel model, int topK, IDisposable? owned)
+    // source: the transformer whose model this is (its disposal ends this recommender); ownsSource: dispose it with us.
+    internal SessionRecommender(ISessionModel model, int topK, SessionRecommendationTransformer? source, bool ownsSource)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (topK < 1) throw new ArgumentOutOfRangeException(nameof(topK), topK, "TopK must be at least 1.");
         Model = model;
         TopK = topK;
-        _owned = owned;
+        _source = source;
+        _ownsSource = ownsSource;
         _coldStart = new(() => ColdStart.Scores(model), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -47,7 +50,7 @@ public sealed class SessionRecommender : IDisposable
     public static SessionRecommender Load(Stream model, int? topK = null)
     {
         var transformer = SessionRecommenderLoading.Load(model);
-        return new SessionRecommender(transformer.Model, topK ?? transformer.TopK, transformer);
+        return new SessionRecommender(transformer.Model, topK ?? transformer.TopK, transformer, ownsSource: true);
     }
 
     /// <summary>The model.</summary>
@@ -57,7 +60,11 @@ public sealed class SessionRecommender : IDisposable
     public int TopK { get; }
 
     /// <summary>Starts an empty session; dispose it when the session ends.</summary>
-    public RecommendationSession StartSession() => new(this);
+    public RecommendationSession StartSession()
+    {
+        ThrowIfModelDisposed();
+        return new(this);
+    }
 
     /// <summary>Recommends for a whole session given at once (stateless; thread-safe).</summary>
     public IReadOnlyList<RecommendedItem> Recommend(IEnumerable<string> sessionItems, int? topK = null)
@@ -69,6 +76,8 @@ public sealed class SessionRecommender : IDisposable
     }
 
     internal float[] ColdStartScores => _coldStart.Value;
+
+    internal void ThrowIfModelDisposed() => _source?.ThrowIfDisposed();
 
     internal IReadOnlyList<RecommendedItem> Top(ReadOnlySpan<float> scores, int? topK)
     {
@@ -83,8 +92,11 @@ public sealed class SessionRecommender : IDisposable
         return list;
     }
 
-    /// <summary>Releases the model when this recommender was loaded from a file or stream.</summary>
-    public void Dispose() => _owned?.Dispose();
+    /// <summary>Releases the model when this recommender was loaded from a file or stream (only once no request uses it).</summary>
+    public void Dispose()
+    {
+        if (_ownsSource) _source!.Dispose();
+    }
 }
 
 /// <summary>
@@ -122,6 +134,7 @@ public sealed class RecommendationSession : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_owner.Model.Items.TryGetIndex(itemId.Trim(), out int index)) { IgnoredItems++; return false; }
+            _owner.ThrowIfModelDisposed();
             _step[0] = index;
             _scorer.Step(_step, _scores);
             Length++;
@@ -135,6 +148,7 @@ public sealed class RecommendationSession : IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            if (Length == 0) _owner.ThrowIfModelDisposed(); // the cold-start scores may need the model
             return _owner.Top(Length == 0 ? _owner.ColdStartScores : _scores, topK);
         }
     }

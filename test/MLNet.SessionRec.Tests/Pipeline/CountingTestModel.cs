@@ -16,7 +16,18 @@ internal sealed class CountingTestModel(ItemVocabulary items) : ISessionModel
     public static CountingTestModel WithItems(int count) =>
         new(ItemVocabulary.FromIds(Enumerable.Range(0, count).Select(i => $"i{i}"), Enumerable.Range(0, count).Select(i => (long)(count - i))));
 
-    public ISessionScorer CreateScorer(int slots) => new Scorer(Items.Count, slots);
+    /// <summary>Slots of every scorer created so far, and the number of steps run by all of them (to see batching).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<int> ScorerSlots { get; } = new();
+
+    public int Steps => _steps;
+
+    private int _steps;
+
+    public ISessionScorer CreateScorer(int slots)
+    {
+        ScorerSlots.Enqueue(slots);
+        return new Scorer(Items.Count, slots, () => Interlocked.Increment(ref _steps));
+    }
 
     /// <summary>Reference scores of a whole prefix, computed directly.</summary>
     public float[] ScoresOf(IReadOnlyList<int> prefix)
@@ -28,7 +39,7 @@ internal sealed class CountingTestModel(ItemVocabulary items) : ISessionModel
         return s;
     }
 
-    private sealed class Scorer(int n, int slots) : ISessionScorer
+    private sealed class Scorer(int n, int slots, Action counted) : ISessionScorer
     {
         private readonly int[][] _counts = Enumerable.Range(0, slots).Select(_ => new int[n]).ToArray();
 
@@ -38,6 +49,7 @@ internal sealed class CountingTestModel(ItemVocabulary items) : ISessionModel
 
         public void Step(ReadOnlySpan<int> items, Span<float> scores)
         {
+            counted();
             for (int s = 0; s < slots; s++)
             {
                 if (items[s] < 0) continue;
@@ -50,4 +62,20 @@ internal sealed class CountingTestModel(ItemVocabulary items) : ISessionModel
 
         public void Dispose() { }
     }
+}
+
+/// <summary>A <see cref="CountingTestModel"/> that records its disposal (stands in for GRU4Rec's native weights).</summary>
+internal sealed class DisposableTestModel(ItemVocabulary items) : ISessionModel, IDisposable
+{
+    private readonly CountingTestModel _inner = new(items);
+
+    public int DisposeCount { get; private set; }
+
+    public string Name => "disposable-test";
+
+    public ItemVocabulary Items => _inner.Items;
+
+    public ISessionScorer CreateScorer(int slots) => _inner.CreateScorer(slots);
+
+    public void Dispose() => DisposeCount++;
 }

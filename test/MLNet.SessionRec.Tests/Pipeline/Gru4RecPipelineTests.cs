@@ -113,6 +113,32 @@ public sealed class Gru4RecPipelineTests
     }
 
     [TestMethod]
+    public void LoadingFollowsTheContextsDeviceRequestLikeTraining()
+    {
+        if (TorchSharp.torch.cuda.is_available()) Assert.Inconclusive("CUDA is available here.");
+        var (ml, model, train, _) = Trained.Value;
+        using var saved = new MemoryStream();
+        ml.Model.Save(model, train.Schema, saved);
+
+        var strict = new MLContext(seed: 1) { GpuDeviceId = 0, FallbackToCpu = false };
+        var e = Assert.Throws<Exception>(() => strict.Model.Load(new MemoryStream(saved.ToArray()), out _));
+        var messages = string.Join(" | ", Enumerable.Repeat(e, 1).Concat(InnerExceptions(e)).Select(x => x.Message));
+        StringAssert.Contains(messages, "FallbackToCpu", messages);
+
+        var lenient = new MLContext(seed: 1) { GpuDeviceId = 0, FallbackToCpu = true };
+        var loaded = lenient.Model.Load(new MemoryStream(saved.ToArray()), out _);
+        using var releaseLoaded = loaded as IDisposable;
+        var prefixes = PipelineTestData.Prefixes("test", 20);
+        CollectionAssert.AreEqual(PipelineTestData.Predict(ml, model, prefixes).Select(PipelineTestData.Line).ToList(),
+            PipelineTestData.Predict(lenient, loaded, prefixes).Select(PipelineTestData.Line).ToList());
+    }
+
+    private static IEnumerable<Exception> InnerExceptions(Exception e)
+    {
+        for (var x = e.InnerException; x != null; x = x.InnerException) yield return x;
+    }
+
+    [TestMethod]
     public void CancelExecutionStopsTraining()
     {
         var ml = new MLContext(seed: 1);

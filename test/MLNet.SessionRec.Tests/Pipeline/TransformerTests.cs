@@ -57,6 +57,56 @@ public sealed class TransformerTests
     }
 
     [TestMethod]
+    public void TransformRunsWholeBatchesThroughOneScorerNotRowByRow()
+    {
+        var ml = new MLContext(seed: 1);
+        var model = CountingTestModel.WithItems(50);
+        var prefixes = RandomPrefixes(600, 11);
+        var data = ml.Data.LoadFromEnumerable(prefixes.Select(p => new TextSession { ItemId = p.Select(i => $"i{i}").ToArray() }));
+        var transformer = new SessionRecommendationTransformer(ml, model, "ItemId", topK: 5);
+        var rows = ml.Data.CreateEnumerable<TextPrediction>(transformer.Transform(data), reuseRowObject: false).ToList();
+        Assert.HasCount(prefixes.Count, rows);
+        // One scorer of 256 slots per cursor; each batch of 256 rows costs one step per position of its longest prefix.
+        CollectionAssert.AreEqual(new[] { 256 }, model.ScorerSlots.ToArray());
+        int longest = prefixes.Max(p => p.Length);
+        Assert.IsLessThanOrEqualTo((int)Math.Ceiling(prefixes.Count / 256.0) * longest, model.Steps);
+    }
+
+    [TestMethod]
+    public void ADisposedTransformerRefusesUseClearlyAndAPredictionEngineDisposesItsTransformerUnlessTold()
+    {
+        var ml = new MLContext(seed: 1);
+        var items = Model.Items;
+        var session = new TextSession { ItemId = ["i3", "i4"] };
+
+        // ML.NET's PredictionEngine owns its transformer by default: disposing the engine disposes our model.
+        var owned = new DisposableTestModel(items);
+        var transformer = new SessionRecommendationTransformer(ml, owned, "ItemId", topK: 3);
+        var recommender = transformer.CreateRecommender();
+        var live = recommender.StartSession();
+        using (var engine = ml.Model.CreatePredictionEngine<TextSession, TextPrediction>(transformer))
+            CollectionAssert.AreEqual(Expected([3, 4], 3), engine.Predict(session).PredictedItems);
+        Assert.AreEqual(1, owned.DisposeCount);
+        var data = ml.Data.LoadFromEnumerable([session]);
+        var e = Assert.ThrowsExactly<ObjectDisposedException>(() => transformer.Transform(data));
+        StringAssert.Contains(e.Message, "OwnsTransformer = false");
+        Assert.ThrowsExactly<ObjectDisposedException>(() => ml.Model.CreatePredictionEngine<TextSession, TextPrediction>(transformer));
+        Assert.ThrowsExactly<ObjectDisposedException>(() => recommender.StartSession());
+        Assert.ThrowsExactly<ObjectDisposedException>(() => live.Add("i3"));
+        transformer.Dispose();
+        Assert.AreEqual(1, owned.DisposeCount, "disposed once");
+
+        // With OwnsTransformer = false the transformer outlives the engine.
+        var kept = new DisposableTestModel(items);
+        using var keptTransformer = new SessionRecommendationTransformer(ml, kept, "ItemId", topK: 3);
+        using (var engine = ml.Model.CreatePredictionEngine<TextSession, TextPrediction>(keptTransformer, new PredictionEngineOptions { OwnsTransformer = false }))
+            engine.Predict(session);
+        Assert.AreEqual(0, kept.DisposeCount);
+        var row = ml.Data.CreateEnumerable<TextPrediction>(keptTransformer.Transform(data), false).Single();
+        CollectionAssert.AreEqual(Expected([3, 4], 3), row.PredictedItems);
+    }
+
+    [TestMethod]
     public void UnknownItemsAreIgnoredAndCountedAndAnEmptySessionGetsTheColdStartAnswer()
     {
         var ml = new MLContext(seed: 1);
