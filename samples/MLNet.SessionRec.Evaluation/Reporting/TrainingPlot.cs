@@ -48,7 +48,7 @@ internal static class TrainingPlot
         plot.Axes.Right.Label.Text = "training loss";
         // Epochs are whole numbers: no 1.5 or 2.5 ticks.
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
-        plot.ShowLegend(Alignment.LowerRight);
+        plot.ShowLegend(Edge.Bottom); // outside the data area: the curves end at the right, where a corner legend would cover them
         return plot;
     }
 }
