@@ -25,7 +25,7 @@ internal sealed class AppOutput(TextWriter output, TextWriter error, TextReader 
             Interactive = terminal ? InteractionSupport.Detect : InteractionSupport.No,
             Out = new AnsiConsoleOutput(Out),
         });
-        if (!terminal) console.Profile.Width = 132; // wide enough for the result table in logs and tests
+        if (!terminal) console.Profile.Width = 400; // logs and tests: no wrapping of the summary lines or the table
         return console;
     }
 }

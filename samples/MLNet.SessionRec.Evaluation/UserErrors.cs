@@ -20,9 +20,13 @@ internal static class UserErrors
             InvalidDataException => e.Message,
             UnauthorizedAccessException => e.Message,
             FormatException => e.Message,
-            ArgumentException => e.Message,
+            ArgumentException a => WithoutParameterName(a),
             IOException => e.Message,
             _ => null,
         };
     }
+
+    /// <summary>The message without .NET's " (Parameter 'X')" suffix, which names a C# property, not an option.</summary>
+    public static string WithoutParameterName(ArgumentException e) =>
+        e.ParamName != null ? e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal) : e.Message;
 }

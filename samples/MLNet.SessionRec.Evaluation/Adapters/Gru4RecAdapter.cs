@@ -14,7 +14,7 @@ internal static class Gru4RecAdapter
     {
         var options = ToOptions(request.Gru4Rec);
         try { options.Validate(progress.Note); }
-        catch (ArgumentException e) { throw new UsageException($"GRU4Rec parameters: {e.Message}"); }
+        catch (ArgumentException e) { throw new UsageException($"GRU4Rec parameters: {UserErrors.WithoutParameterName(e)}"); }
         var device = ResolveDevice(request.Device);
         const string name = ModelNames.Gru4Rec;
         int cutoff = request.Cutoffs.Contains(20) ? 20 : request.Cutoffs.Max();

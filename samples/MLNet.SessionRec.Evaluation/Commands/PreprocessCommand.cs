@@ -11,8 +11,8 @@ internal static class PreprocessCommand
     {
         var preprocess = new Command("preprocess", "prepare raw public data sets as the official GRU4Rec examples do");
         var rsc15 = new Command("rsc15", "yoochoose-clicks.dat -> rsc15_train_full/test/train_tr/train_valid TSV files");
-        var input = new Option<string>("--input") { Description = "raw yoochoose-clicks.dat (SessionId, ISO time, ItemId, Category)", Required = true };
-        var dir = new Option<string>("--output") { Description = "output directory", Required = true };
+        var input = new Option<string>("--input") { HelpName = "FILE", Description = "raw yoochoose-clicks.dat (SessionId, ISO time, ItemId, Category)", Required = true };
+        var dir = new Option<string>("--output") { HelpName = "DIR", Description = "output directory", Required = true };
         rsc15.Options.Add(input);
         rsc15.Options.Add(dir);
         rsc15.SetAction((parsed, cancellation) => Task.Run(() =>

@@ -13,9 +13,9 @@ internal static class RecommendCommand
     public static Command Create(AppOutput output)
     {
         var command = new Command("recommend", "stream events (file or - for stdin) through a saved model and print the top items after each event");
-        var model = new Option<string>("--model") { Description = "model zip written by train", Required = true };
-        var input = new Option<string>("--input") { Description = "events with SessionId, ItemId (and Time) columns, in time order; - reads stdin", Required = true };
-        var top = new Option<int>("--top") { Description = "number of items per line", DefaultValueFactory = _ => 20 };
+        var model = new Option<string>("--model") { HelpName = "MODEL.zip", Description = "model zip written by train", Required = true };
+        var input = new Option<string>("--input") { HelpName = "FILE|-", Description = "events with SessionId, ItemId (and Time) columns, in time order; - reads stdin", Required = true };
+        var top = new Option<int>("--top") { HelpName = "N", Description = "number of items per line", DefaultValueFactory = _ => 20 };
         foreach (var option in new Option[] { model, input, top }) command.Options.Add(option);
         command.SetAction((parsed, cancellation) => Task.Run(() =>
         {

@@ -8,12 +8,22 @@ namespace MLNet.SessionRec.EvaluationApp.Commands;
 /// <summary>Options that several commands share: GRU4Rec parameters, seed, device, quiet.</summary>
 internal sealed class TrainingOptions
 {
-    public Option<string?> Params { get; } = new("--params") { Description = "file of GRU4Rec parameters (name=value lines or an official param file); single options override it" };
-    public Option<int> Seed { get; } = new("--seed") { Description = "random seed", DefaultValueFactory = _ => 42 };
+    public Option<string?> Params { get; } = new("--params") { HelpName = "FILE", Description = "file of GRU4Rec parameters (name=value lines or an official param file); single options override it" };
+    public Option<int> Seed { get; } = new("--seed") { HelpName = "N", Description = "random seed", DefaultValueFactory = _ => 42 };
     public Option<string> Device { get; } = new Option<string>("--device") { Description = "cpu or cuda", DefaultValueFactory = _ => "cpu" }.AcceptOnlyFromAmong("cpu", "cuda");
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "no progress or decoration: plain output for scripts" };
     public IReadOnlyList<(Gru4RecParameters.Definition Definition, Option<string?> Option)> Gru4Rec { get; } =
-        Gru4RecParameters.Definitions.Select(d => (d, new Option<string?>(d.OptionName) { Description = $"GRU4Rec {d.Name}: {d.Help} (default {d.Default})" })).ToList();
+        Gru4RecParameters.Definitions.Select(d => (d, new Option<string?>(d.OptionName) { HelpName = HelpName(d), Description = $"GRU4Rec {d.Name}: {d.Help} (default {d.Default})" })).ToList();
+
+    // The value placeholder in --help: what kind of value the parameter takes.
+    private static string HelpName(Gru4RecParameters.Definition d) => d.Kind switch
+    {
+        Gru4RecParameters.ParameterKind.Integer => "N",
+        Gru4RecParameters.ParameterKind.Real => "X",
+        Gru4RecParameters.ParameterKind.Boolean => "true|false",
+        Gru4RecParameters.ParameterKind.IntegerList => "SIZES",
+        _ => "NAME",
+    };
 
     /// <summary>Adds all these options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)

@@ -10,9 +10,9 @@ internal static class SplitCommand
     public static Command Create(AppOutput output)
     {
         var command = new Command("split", "split an event file by time: sessions ending in the last N days become the test set");
-        var input = new Option<string>("--input") { Description = "events (SessionId, ItemId, Time)", Required = true };
-        var days = new Option<double>("--days") { Description = "length of the test period in days", Required = true };
-        var dir = new Option<string>("--output") { Description = "output directory", Required = true };
+        var input = new Option<string>("--input") { HelpName = "FILE", Description = "events (SessionId, ItemId, Time)", Required = true };
+        var days = new Option<double>("--days") { HelpName = "N", Description = "length of the test period in days", Required = true };
+        var dir = new Option<string>("--output") { HelpName = "DIR", Description = "output directory", Required = true };
         var by = new Option<string>("--by") { Description = "which session time decides: end (GRU4Rec's rule) or start", DefaultValueFactory = _ => "end" }.AcceptOnlyFromAmong("end", "start");
         foreach (var option in new Option[] { input, days, dir, by }) command.Options.Add(option);
         command.SetAction((parsed, cancellation) => Task.Run(() =>

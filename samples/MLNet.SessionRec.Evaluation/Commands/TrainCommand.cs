@@ -13,10 +13,10 @@ internal static class TrainCommand
     public static Command Create(AppOutput output)
     {
         var command = new Command("train", "train GRU4Rec (or one baseline with --models) and save it as an ML.NET model zip");
-        var train = new Option<string>("--train") { Description = "training events (SessionId, ItemId, Time)", Required = true };
-        var validation = new Option<string?>("--validation") { Description = "validation events: per-epoch Recall@20/MRR@20 while training" };
-        var model = new Option<string>("--output", "-o") { Description = "model zip to write", Required = true };
-        var models = new Option<string>("--models") { Description = $"the one model to train: {string.Join(",", ModelNames.All)}", DefaultValueFactory = _ => ModelNames.Gru4Rec };
+        var train = new Option<string>("--train") { HelpName = "FILE", Description = "training events (SessionId, ItemId, Time)", Required = true };
+        var validation = new Option<string?>("--validation") { HelpName = "FILE", Description = "validation events: per-epoch Recall@20/MRR@20 while training" };
+        var model = new Option<string>("--output", "-o") { HelpName = "MODEL.zip", Description = "model zip to write", Required = true };
+        var models = new Option<string>("--models") { HelpName = "NAME", Description = $"the one model to train: {string.Join(",", ModelNames.All)}", DefaultValueFactory = _ => ModelNames.Gru4Rec };
         var shared = new TrainingOptions();
         foreach (var option in new Option[] { train, validation, model, models }) command.Options.Add(option);
         shared.AddTo(command);

@@ -18,7 +18,7 @@ internal sealed class Gru4RecParameters
     /// <summary>Value kinds of the official parameters.</summary>
     public enum ParameterKind { Text, Integer, Real, Boolean, IntegerList }
 
-    /// <summary>Every official parameter, in the official order; defaults are paramfiles/rsc15_xe_shared_best.py.</summary>
+    /// <summary>Every official parameter, in the official order; defaults are paramfiles/rsc15_xe_shared_100_best.py.</summary>
     public static IReadOnlyList<Definition> Definitions { get; } =
     [
         new("loss", ParameterKind.Text, "cross-entropy", "cross-entropy, bpr-max, top1-max, top1 or bpr"),

@@ -12,6 +12,15 @@ internal static class TrainingPlot
     /// <summary>Writes the PNG; runs without epochs (baselines) are skipped.</summary>
     public static void Write(string path, IReadOnlyList<TrainedModel> runs, int cutoff, string validationLabel)
     {
+        var plot = Build(runs, cutoff, validationLabel);
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir != null) Directory.CreateDirectory(dir);
+        plot.SavePng(path, Width, Height);
+    }
+
+    /// <summary>The chart itself (separate from <see cref="Write"/> so tests can inspect its axes).</summary>
+    internal static Plot Build(IReadOnlyList<TrainedModel> runs, int cutoff, string validationLabel)
+    {
         var withEpochs = runs.Where(r => r.Epochs.Count > 0).ToList();
         if (withEpochs.Count == 0) throw new UsageException("--plot needs a GRU4Rec run (add gru4rec to --models).");
         var plot = new Plot();
@@ -37,9 +46,9 @@ internal static class TrainingPlot
         plot.XLabel("epoch");
         plot.YLabel($"{validationLabel} Recall@{cutoff} / MRR@{cutoff}");
         plot.Axes.Right.Label.Text = "training loss";
-        plot.ShowLegend(Alignment.LowerRight);
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir != null) Directory.CreateDirectory(dir);
-        plot.SavePng(path, Width, Height);
+        // Epochs are whole numbers: no 1.5 or 2.5 ticks.
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        plot.ShowLegend(Edge.Bottom); // outside the data area: the curves end at the right, where a corner legend would cover them
+        return plot;
     }
 }

@@ -82,6 +82,23 @@ public sealed class CliErrorTests
     }
 
     [TestMethod]
+    public void PlotWithoutGru4RecIsRefusedBeforeAnyWork()
+    {
+        using var dir = new AppRunner.TempDir();
+        var r = AppRunner.Run("evaluate", "--models", "pop,sr", "--plot", dir.File("curves.png"));
+        r.AssertOneLineError("--plot");
+        Assert.AreEqual("", r.Out, "nothing is trained before the refusal");
+    }
+
+    [TestMethod]
+    public void InvalidGru4RecSettingNamesTheOfficialParameterOnly()
+    {
+        var r = AppRunner.Run("evaluate", "--models", "gru4rec", "--batch-size", "0", "--quiet");
+        r.AssertOneLineError("batch_size");
+        Assert.DoesNotContain("(Parameter", r.Err, "the C# property name means nothing to the user");
+    }
+
+    [TestMethod]
     public void MissingRequiredOptionIsAUsageError()
     {
         var r = AppRunner.Run("split", "--input", TestData.Rsc15("test"), "--output", "/tmp/x");

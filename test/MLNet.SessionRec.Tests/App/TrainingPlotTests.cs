@@ -22,6 +22,18 @@ public sealed class TrainingPlotTests
     }
 
     [TestMethod]
+    public void EpochAxisShowsOnlyWholeEpochs()
+    {
+        EpochRecord[] epochs = [new(1, 6.1, 10, 3000, 0.55, 0.28), new(2, 5.7, 10, 3100, 0.61, 0.31), new(3, 5.5, 10, 3050, 0.63, 0.33)];
+        var run = new TrainedModel("gru4rec", null!, 30, 3000, new Dictionary<string, object>(), epochs);
+        var plot = TrainingPlot.Build([run], 20, "validation");
+        plot.GetImage(TrainingPlot.Width, TrainingPlot.Height).Dispose(); // ticks are generated when the chart is drawn
+        double[] ticks = plot.Axes.Bottom.TickGenerator.Ticks.Where(t => t.IsMajor).Select(t => t.Position).ToArray();
+        Assert.IsGreaterThanOrEqualTo(2, ticks.Length, "the epoch axis needs labelled ticks");
+        foreach (double t in ticks) Assert.AreEqual(Math.Round(t), t, 1e-9, $"epoch tick at {t}: epochs are whole numbers ({string.Join(", ", ticks)})");
+    }
+
+    [TestMethod]
     public void RefusesARunWithoutEpochs()
     {
         var run = new TrainedModel("pop", null!, 0, 0, new Dictionary<string, object>(), []);
