@@ -52,7 +52,7 @@ read -r OFF_EPS OFF_SEC OFF_FIT_EPS OFF_FIT_SEC <<<"$OFFICIAL"
 echo "official: $OFF_EPS events/s over its epoch loops ($OFF_SEC s); $OFF_FIT_EPS events/s over all of fit() ($OFF_FIT_SEC s)"
 
 echo "== ours (TorchSharp), $EPOCHS epochs, $THREADS thread(s)"
-OURS_LINE=$(dotnet "$OURS_DLL" gru4rec-train --train "$TRAIN" --params "$PARAMS" --epochs "$EPOCHS" --threads "$THREADS" | tee /dev/stderr | grep '^RESULT ours')
+OURS_LINE=$(dotnet "$OURS_DLL" gru4rec-train --train "$TRAIN" --params "$PARAMS" --epochs "$EPOCHS" --threads "$THREADS" | tee >(cat >&2) | grep '^RESULT ours')
 OURS_EPS=$(sed -E 's/^RESULT ours: ([0-9.]+) events\/s.*/\1/' <<<"$OURS_LINE")
 echo "ours: $OURS_EPS events/s"
 echo "RATIO ours/official: $(awk -v a="$OURS_EPS" -v b="$OFF_EPS" 'BEGIN { printf "%.2f", a / b }') (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
