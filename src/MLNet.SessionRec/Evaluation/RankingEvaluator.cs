@@ -63,6 +63,7 @@ public sealed class RankingEvaluator
         var target = new int[slots];
         var ranks = new double[slots];
         var top = new int[lists ? slots * kMax : 0];
+        var topScores = new float[top.Length];
         var scores = new float[checked(slots * n)];
         var active = new List<int>(slots);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism };
@@ -89,7 +90,7 @@ public sealed class RankingEvaluator
             int s = active[a];
             var row = new ReadOnlySpan<float>(scores, s * n, n);
             ranks[s] = Rank(row, target[s], ties, model.Name);
-            if (lists) TopK.Select(row, top.AsSpan(s * kMax, kMax));
+            if (lists) TopK.Select(row, null, kMax, top.AsSpan(s * kMax, kMax), topScores.AsSpan(s * kMax, kMax));
         };
 
         for (int s = 0; s < slots; s++) Assign(s);

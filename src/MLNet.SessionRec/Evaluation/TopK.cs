@@ -1,62 +1,75 @@
 namespace MLNet.SessionRec.Evaluation;
 
-/// <summary>Partial selection of the best-scored items of a row.</summary>
+/// <summary>
+/// Partial selection of the best-scored items of a row, shared by the evaluator and the ML.NET transformer:
+/// equal scores rank the lower index first; NaN scores rank last. One pass with a size-K min-heap.
+/// </summary>
 internal static class TopK
 {
     /// <summary>
-    /// Writes the indices of the <c>result.Length</c> highest scores into <paramref name="result"/>, best first;
-    /// equal scores rank the lower index first; NaN scores rank last. One pass with a size-K min-heap.
+    /// Writes the best <c>min(k, allowed items)</c> item indices of <paramref name="scores"/> into
+    /// <paramref name="items"/> and their scores into <paramref name="values"/>, best first; returns the count.
+    /// <paramref name="allowed"/>, when given, restricts the candidates.
     /// </summary>
-    public static void Select(ReadOnlySpan<float> row, Span<int> result)
+    public static int Select(ReadOnlySpan<float> scores, bool[]? allowed, int k, Span<int> items, Span<float> values)
     {
-        int k = result.Length;
-        if (k == 0) return;
-        if (k > row.Length) throw new ArgumentException("More results requested than items.", nameof(result));
-        // Heap of result indices; the root is the worst kept item.
-        for (int j = 0; j < k; j++) { result[j] = j; SiftUp(row, result, j); }
-        for (int j = k; j < row.Length; j++)
+        // Min-heap of the current best k (root = worst kept); a candidate enters when it beats the root.
+        int count = 0;
+        for (int i = 0; i < scores.Length; i++)
         {
-            if (!Better(row, j, result[0])) continue;
-            result[0] = j;
-            SiftDown(row, result, 0, k);
+            if (allowed != null && !allowed[i]) continue;
+            float s = scores[i];
+            if (count < k)
+            {
+                items[count] = i; values[count] = s;
+                SiftUp(items, values, count++);
+            }
+            else if (count > 0 && Better(s, i, values[0], items[0]))
+            {
+                items[0] = i; values[0] = s;
+                SiftDown(items, values, 0, count);
+            }
         }
         // Heap sort in place: repeatedly move the worst to the end.
-        for (int end = k - 1; end > 0; end--)
+        for (int n = count - 1; n > 0; n--)
         {
-            (result[0], result[end]) = (result[end], result[0]);
-            SiftDown(row, result, 0, end);
+            (items[0], items[n]) = (items[n], items[0]);
+            (values[0], values[n]) = (values[n], values[0]);
+            SiftDown(items, values, 0, n);
+        }
+        return count;
+    }
+
+    private static bool Better(float s, int i, float t, int j)
+    {
+        if (float.IsNaN(s)) return float.IsNaN(t) && i < j;
+        if (float.IsNaN(t)) return true;
+        return s > t || (s == t && i < j);
+    }
+
+    private static void SiftUp(Span<int> items, Span<float> values, int c)
+    {
+        while (c > 0)
+        {
+            int p = (c - 1) / 2;
+            if (!Better(values[p], items[p], values[c], items[c])) break;
+            (items[p], items[c]) = (items[c], items[p]);
+            (values[p], values[c]) = (values[c], values[p]);
+            c = p;
         }
     }
 
-    private static bool Better(ReadOnlySpan<float> row, int a, int b)
-    {
-        float x = row[a], y = row[b];
-        if (float.IsNaN(x)) return float.IsNaN(y) && a < b;
-        if (float.IsNaN(y)) return true;
-        return x > y || (x == y && a < b);
-    }
-
-    private static void SiftUp(ReadOnlySpan<float> row, Span<int> heap, int i)
-    {
-        while (i > 0)
-        {
-            int parent = (i - 1) / 2;
-            if (!Better(row, heap[parent], heap[i])) break;
-            (heap[parent], heap[i]) = (heap[i], heap[parent]);
-            i = parent;
-        }
-    }
-
-    private static void SiftDown(ReadOnlySpan<float> row, Span<int> heap, int i, int size)
+    private static void SiftDown(Span<int> items, Span<float> values, int p, int n)
     {
         while (true)
         {
-            int worst = i, l = 2 * i + 1, r = l + 1;
-            if (l < size && Better(row, heap[worst], heap[l])) worst = l;
-            if (r < size && Better(row, heap[worst], heap[r])) worst = r;
-            if (worst == i) return;
-            (heap[worst], heap[i]) = (heap[i], heap[worst]);
-            i = worst;
+            int l = 2 * p + 1, r = l + 1, worst = p;
+            if (l < n && Better(values[worst], items[worst], values[l], items[l])) worst = l;
+            if (r < n && Better(values[worst], items[worst], values[r], items[r])) worst = r;
+            if (worst == p) return;
+            (items[p], items[worst]) = (items[worst], items[p]);
+            (values[p], values[worst]) = (values[worst], values[p]);
+            p = worst;
         }
     }
 }

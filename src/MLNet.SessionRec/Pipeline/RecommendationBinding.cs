@@ -1,3 +1,4 @@
+using MLNet.SessionRec.Evaluation;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -30,7 +31,7 @@ internal sealed class RecommendationBinding
             var scores = ColdStart.Scores(parent.Model);
             var items = new int[parent.TopK];
             var values = new float[parent.TopK];
-            int n = TopKSelector.Select(scores, Codec.Representable, parent.TopK, items, values);
+            int n = TopK.Select(scores, Codec.Representable, parent.TopK, items, values);
             return (items[..n], values[..n]);
         });
     }

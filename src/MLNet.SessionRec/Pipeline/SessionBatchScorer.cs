@@ -66,7 +66,7 @@ internal sealed class SessionBatchScorer : IDisposable
             _scorer.Step(_step, _scores);
             for (int r = 0; r < rows; r++)
                 if (prefixes[r].Count == t + 1)
-                    Counts[r] = TopKSelector.Select(_scores.AsSpan(r * _items, _items), _allowed, TopK,
+                    Counts[r] = Evaluation.TopK.Select(_scores.AsSpan(r * _items, _items), _allowed, TopK,
                         Items.AsSpan(r * TopK, TopK), Scores.AsSpan(r * TopK, TopK));
         }
         for (int r = 0; r < rows; r++)

@@ -86,7 +86,7 @@ public sealed class SessionRecommender : IDisposable
         k = Math.Min(k, scores.Length);
         var items = new int[k];
         var values = new float[k];
-        int n = TopKSelector.Select(scores, null, k, items, values);
+        int n = Evaluation.TopK.Select(scores, null, k, items, values);
         var list = new RecommendedItem[n];
         for (int i = 0; i < n; i++) list[i] = new RecommendedItem(Model.Items.GetId(items[i]), values[i]);
         return list;
