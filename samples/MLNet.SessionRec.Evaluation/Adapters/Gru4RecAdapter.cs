@@ -54,25 +54,11 @@ internal static class Gru4RecAdapter
         return new TrainedModel(name, model, seconds, eventsPerSecond, request.Gru4Rec.ToTyped(), epochs);
     }
 
-    /// <summary>The library's options from the app's resolved official parameters.</summary>
-    public static Gru4RecOptions ToOptions(Parameters.Gru4RecParameters p) => new()
-    {
-        Loss = Gru4RecOptions.ParseLoss(p["loss"]),
-        Layers = p.GetIntList("layers"),
-        BatchSize = p.GetInt("batch_size"),
-        DropoutPEmbed = p.GetReal("dropout_p_embed"),
-        DropoutPHidden = p.GetReal("dropout_p_hidden"),
-        LearningRate = p.GetReal("learning_rate"),
-        Momentum = p.GetReal("momentum"),
-        NSample = p.GetInt("n_sample"),
-        SampleAlpha = p.GetReal("sample_alpha"),
-        Bpreg = p.GetReal("bpreg"),
-        Logq = p.GetReal("logq"),
-        EluParam = p.GetReal("elu_param"),
-        ConstrainedEmbedding = p.GetBool("constrained_embedding"),
-        Embedding = p.GetInt("embedding"),
-        NEpochs = p.GetInt("n_epochs"),
-    };
+    /// <summary>
+    /// The library's options from the app's resolved official parameters, through their official
+    /// "name=value,..." form so that the library's parser is the one mapping names to options.
+    /// </summary>
+    public static Gru4RecOptions ToOptions(Parameters.Gru4RecParameters p) => Gru4RecOptions.Parse(p.ToString());
 
     private static torch.Device ResolveDevice(string device)
     {

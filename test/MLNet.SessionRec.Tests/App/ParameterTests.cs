@@ -15,6 +15,35 @@ public sealed class ParameterTests
     }
 
     [TestMethod]
+    public void EveryParameterReachesTheLibraryOptions()
+    {
+        var p = new Gru4RecParameters();
+        foreach (var (name, value) in new[]
+        {
+            ("loss", "bpr-max"), ("constrained_embedding", "false"), ("embedding", "64"), ("elu_param", "0.75"),
+            ("layers", "200,100"), ("n_epochs", "3"), ("batch_size", "80"), ("dropout_p_embed", "0.1"),
+            ("dropout_p_hidden", "0.3"), ("learning_rate", "0.05"), ("momentum", "0.15"), ("n_sample", "512"),
+            ("sample_alpha", "0.25"), ("bpreg", "0.5"), ("logq", "0.5"),
+        }) p.Set(name, value, "test");
+        var o = MLNet.SessionRec.EvaluationApp.Adapters.Gru4RecAdapter.ToOptions(p);
+        Assert.AreEqual(MLNet.SessionRec.Training.Gru4RecLoss.BprMax, o.Loss);
+        Assert.IsFalse(o.ConstrainedEmbedding);
+        Assert.AreEqual(64, o.Embedding);
+        Assert.AreEqual(0.75, o.EluParam);
+        CollectionAssert.AreEqual(new[] { 200, 100 }, o.Layers);
+        Assert.AreEqual(3, o.NEpochs);
+        Assert.AreEqual(80, o.BatchSize);
+        Assert.AreEqual(0.1, o.DropoutPEmbed);
+        Assert.AreEqual(0.3, o.DropoutPHidden);
+        Assert.AreEqual(0.05, o.LearningRate);
+        Assert.AreEqual(0.15, o.Momentum);
+        Assert.AreEqual(512, o.NSample);
+        Assert.AreEqual(0.25, o.SampleAlpha);
+        Assert.AreEqual(0.5, o.Bpreg);
+        Assert.AreEqual(0.5, o.Logq);
+    }
+
+    [TestMethod]
     public void ReadsTheOfficialPythonParamFileFormat()
     {
         using var dir = new AppRunner.TempDir();
