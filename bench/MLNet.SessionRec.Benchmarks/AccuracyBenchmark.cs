@@ -1,8 +1,7 @@
+using Microsoft.ML;
 using System.Globalization;
 using MLNet.SessionRec.Data;
-using MLNet.SessionRec.Evaluation;
-using MLNet.SessionRec.Model;
-using MLNet.SessionRec.Training;
+using MLNet.SessionRec.Gru4Rec;
 
 namespace MLNet.SessionRec.Benchmarks;
 
@@ -23,8 +22,8 @@ internal sealed class AccuracyBenchmark : IBenchmark
     {
         var a = new Args(args);
         string row = a.Get("--row", "xe");
-        var options = Gru4RecOptions.Parse(a.Get("--params", row == "bprmax" ? BprMaxParams : TrainingBenchmark.Rsc15Params));
-        if (a.Has("--epochs")) options.NEpochs = int.Parse(a.Get("--epochs", "10"), CultureInfo.InvariantCulture);
+        var options = Gru4RecTrainer.Options.Parse(a.Get("--params", row == "bprmax" ? BprMaxParams : TrainingBenchmark.Rsc15Params));
+        if (a.Has("--epochs")) options.NumberOfEpochs = int.Parse(a.Get("--epochs", "10"), CultureInfo.InvariantCulture);
         int[] seeds = a.Get("--seeds", "1,2,3").Split(',').Select(int.Parse).ToArray();
         int[] cutoffs = [1, 5, 10, 20];
         int? threads = a.Has("--threads") ? int.Parse(a.Get("--threads", "1")) : null;
@@ -35,7 +34,10 @@ internal sealed class AccuracyBenchmark : IBenchmark
         foreach (int seed in seeds)
         {
             var reports = new List<Gru4RecEpochReport>();
-            using var model = Gru4RecModel.Train(train, options, new Gru4RecRunSettings { Seed = seed, CpuThreads = threads, OnEpoch = reports.Add, Log = a.Has("--verbose") ? Console.WriteLine : null });
+            bool verbose = a.Has("--verbose");
+            options.NumberOfThreads = threads;
+            options.OnEpoch = report => { reports.Add(report); if (verbose) Console.WriteLine(report); };
+            using var model = new MLContext(seed).SessionRecommendation().Trainers.Gru4Rec(options).Train(train);
             var full = RankingEvaluator.Evaluate(model, test, new RankingEvaluatorOptions { Cutoffs = cutoffs, Ties = TieHandling.Conservative });
             var m = full.Cutoffs.Select(c => new Gru4RecValidationMetric(c.Cutoff, c.Recall, c.Mrr)).ToArray();
             results.Add(m);

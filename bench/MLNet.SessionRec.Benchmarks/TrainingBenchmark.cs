@@ -1,7 +1,7 @@
+using Microsoft.ML;
 using System.Diagnostics;
 using MLNet.SessionRec.Data;
-using MLNet.SessionRec.Model;
-using MLNet.SessionRec.Training;
+using MLNet.SessionRec.Gru4Rec;
 
 namespace MLNet.SessionRec.Benchmarks;
 
@@ -21,24 +21,20 @@ internal sealed class TrainingBenchmark : IBenchmark
     {
         var a = new Args(args);
         string train = a.Get("--train", BenchData.Rsc15("train_full"));
-        var options = Gru4RecOptions.Parse(a.Get("--params", Rsc15Params));
-        options.NEpochs = int.Parse(a.Get("--epochs", "3"));
+        var options = Gru4RecTrainer.Options.Parse(a.Get("--params", Rsc15Params));
+        options.NumberOfEpochs = int.Parse(a.Get("--epochs", "3"));
         int? threads = a.Has("--threads") ? int.Parse(a.Get("--threads", "0")) : null;
         var data = SessionFileReader.Read(train);
         Console.WriteLine($"train: {train} ({data.EventCount} events, {data.SessionCount} sessions, {data.Items.Count} items)");
         Console.WriteLine($"params: {options}");
         var reports = new List<Gru4RecEpochReport>();
         var watch = Stopwatch.StartNew();
-        long steps = 0;
         bool progress = a.Has("--progress");
-        using var model = Gru4RecModel.Train(data, options, new Gru4RecRunSettings
-        {
-            Seed = int.Parse(a.Get("--seed", "42")),
-            CpuThreads = threads,
-            OnEpoch = reports.Add,
-            Log = Console.WriteLine,
-            CheckAlive = () => { if (progress && ++steps % 200 == 0) Console.WriteLine($"  {steps} steps, {steps / watch.Elapsed.TotalSeconds:F1} steps/s"); },
-        });
+        options.NumberOfThreads = threads;
+        options.OnEpoch = report => { reports.Add(report); Console.WriteLine(report); };
+        if (progress) options.OnProgress = p => Console.WriteLine($"  epoch {p.Epoch}: {p.Fraction:P0} after {watch.Elapsed.TotalSeconds:F1} s");
+        var ml = new MLContext(int.Parse(a.Get("--seed", "42")));
+        using var model = ml.SessionRecommendation().Trainers.Gru4Rec(options).Train(data);
         double seconds = reports.Sum(r => r.Seconds);
         double events = reports.Sum(r => r.EventsPerSecond * r.Seconds);
         Console.WriteLine($"RESULT ours: {events / seconds:F0} events/s over {reports.Count} epochs ({seconds:F1} s training, {watch.Elapsed.TotalSeconds:F1} s total)");

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using MLNet.SessionRec.Pipeline;
 
 namespace MLNet.SessionRec;
 

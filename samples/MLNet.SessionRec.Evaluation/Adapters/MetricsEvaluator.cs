@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using MLNet.SessionRec.Data;
-using MLNet.SessionRec.Evaluation;
 using MLNet.SessionRec.EvaluationApp.Running;
 
 namespace MLNet.SessionRec.EvaluationApp.Adapters;

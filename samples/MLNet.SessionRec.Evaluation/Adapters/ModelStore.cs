@@ -2,7 +2,6 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.SessionRec.Data;
 using MLNet.SessionRec.EvaluationApp.Running;
-using MLNet.SessionRec.Pipeline;
 
 namespace MLNet.SessionRec.EvaluationApp.Adapters;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using MLNet.SessionRec.EvaluationApp.Parameters;
+using MLNet.SessionRec.Gru4Rec;
 using MLNet.SessionRec.EvaluationApp.Running;
 
 namespace MLNet.SessionRec.EvaluationApp.Commands;
@@ -12,16 +13,20 @@ internal sealed class TrainingOptions
     public Option<int> Seed { get; } = new("--seed") { HelpName = "N", Description = "random seed", DefaultValueFactory = _ => 42 };
     public Option<string> Device { get; } = new Option<string>("--device") { Description = "cpu or cuda", DefaultValueFactory = _ => "cpu" }.AcceptOnlyFromAmong("cpu", "cuda");
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "no progress or decoration: plain output for scripts" };
-    public IReadOnlyList<(Gru4RecParameters.Definition Definition, Option<string?> Option)> Gru4Rec { get; } =
-        Gru4RecParameters.Definitions.Select(d => (d, new Option<string?>(d.OptionName) { HelpName = HelpName(d), Description = $"GRU4Rec {d.Name}: {d.Help} (default {d.Default})" })).ToList();
+    public IReadOnlyList<(Gru4RecParameter Parameter, Option<string?> Option)> Gru4Rec { get; } =
+        Gru4RecParameters.All.Select(p => (p, new Option<string?>(Gru4RecArguments.OptionName(p)) { HelpName = HelpName(p), Description = Describe(p) })).ToList();
+
+    // Help text from the library's description of the parameter, with the app's (official RSC15) default.
+    private static string Describe(Gru4RecParameter p) =>
+        $"GRU4Rec {p.OfficialName}: {p.Help}" + (p.RangeText.Length > 0 ? $"; {p.RangeText}" : "") + $" (default {Gru4RecArguments.DefaultText(p)})";
 
     // The value placeholder in --help: what kind of value the parameter takes.
-    private static string HelpName(Gru4RecParameters.Definition d) => d.Kind switch
+    private static string HelpName(Gru4RecParameter p) => p.Type switch
     {
-        Gru4RecParameters.ParameterKind.Integer => "N",
-        Gru4RecParameters.ParameterKind.Real => "X",
-        Gru4RecParameters.ParameterKind.Boolean => "true|false",
-        Gru4RecParameters.ParameterKind.IntegerList => "SIZES",
+        Gru4RecParameterType.Integer => "N",
+        Gru4RecParameterType.Real => "X",
+        Gru4RecParameterType.Boolean => "true|false",
+        Gru4RecParameterType.IntegerList => "SIZES",
         _ => "NAME",
     };
 
@@ -36,15 +41,15 @@ internal sealed class TrainingOptions
     }
 
     /// <summary>Resolves the GRU4Rec parameters: official RSC15 settings, then --params, then single options.</summary>
-    public Gru4RecParameters ResolveGru4Rec(ParseResult parsed)
+    public Gru4RecArguments ResolveGru4Rec(ParseResult parsed)
     {
-        var parameters = new Gru4RecParameters();
+        var parameters = new Gru4RecArguments();
         string? file = parsed.GetValue(Params);
         if (file != null) ParameterFile.Apply(file, parameters);
-        foreach (var (definition, option) in Gru4Rec)
+        foreach (var (parameter, option) in Gru4Rec)
         {
             string? value = parsed.GetValue(option);
-            if (value != null) parameters.Set(definition.Name, value, definition.OptionName);
+            if (value != null) parameters.Set(parameter.OfficialName, value, option.Name);
         }
         return parameters;
     }

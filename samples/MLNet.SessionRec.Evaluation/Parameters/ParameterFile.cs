@@ -13,7 +13,7 @@ internal static partial class ParameterFile
     private static partial Regex PythonPair();
 
     /// <summary>Applies every parameter in <paramref name="path"/> to <paramref name="parameters"/>.</summary>
-    public static void Apply(string path, Gru4RecParameters parameters)
+    public static void Apply(string path, Gru4RecArguments parameters)
     {
         if (!File.Exists(path)) throw new UsageException($"--params file not found: {path}");
         string text = File.ReadAllText(path);

@@ -15,7 +15,7 @@ internal sealed record EvaluationSettings(
     TieMode Ties,
     int Seed,
     string Device,
-    Parameters.Gru4RecParameters Gru4Rec,
+    Parameters.Gru4RecArguments Gru4Rec,
     bool Quiet,
     string? ReportJson,
     string? Plot);

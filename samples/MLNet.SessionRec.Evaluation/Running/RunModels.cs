@@ -1,4 +1,3 @@
-using MLNet.SessionRec.Evaluation;
 
 namespace MLNet.SessionRec.EvaluationApp.Running;
 
@@ -9,7 +8,7 @@ internal static class ModelNames
     public const string Gru4Rec = "gru4rec";
 
     /// <summary>All names: GRU4Rec and the baselines.</summary>
-    public static IReadOnlyList<string> All { get; } = [Gru4Rec, "pop", "spop", "itemknn", "markov", "ar", "sr"];
+    public static IReadOnlyList<string> All { get; } = [Gru4Rec, .. Baselines.SessionBaselines.Names];
 
     /// <summary>Parses a comma-separated list; unknown or repeated names are user errors.</summary>
     public static IReadOnlyList<string> Parse(string list)

@@ -9,7 +9,7 @@ internal sealed record TrainingRequest(
     SessionDataset? Validation,
     string ValidationLabel,
     int[] Cutoffs,
-    Gru4RecParameters Gru4Rec,
+    Gru4RecArguments Gru4Rec,
     int Seed,
     string Device,
     TieMode Ties);

@@ -1,13 +1,19 @@
 using MLNet.SessionRec.Data;
-using MLNet.SessionRec.Serialization;
+using MLNet.SessionRec.Persistence;
 
 namespace MLNet.SessionRec.Baselines;
 
 /// <summary>Settings of <see cref="AssociationRulesModel"/>.</summary>
 public sealed class AssociationRulesOptions
 {
+    /// <summary>The defaults, also used by the catalog's default arguments.</summary>
+    internal static class Defaults
+    {
+        public const int Pruning = 20;
+    }
+
     /// <summary>Rules kept per item, strongest first; 0 keeps all. Default 20 (session-rec).</summary>
-    public int Pruning { get; set; } = 20;
+    public int Pruning { get; set; } = Defaults.Pruning;
 }
 
 /// <summary>
@@ -17,8 +23,8 @@ public sealed class AssociationRulesOptions
 /// </summary>
 public sealed class AssociationRulesModel : LastItemModel
 {
-    /// <summary>The model kind written by <see cref="SessionModelRegistry"/>.</summary>
-    public const string Kind = "ar";
+    /// <summary>The model kind in saved models.</summary>
+    internal const string Kind = "ar";
 
     private AssociationRulesModel(ItemVocabulary items, ItemRuleTable rules, AssociationRulesOptions options) : base(items, rules) => Options = options;
 
@@ -54,9 +60,9 @@ public sealed class AssociationRulesModel : LastItemModel
     private protected override void WriteOptions(BinaryWriter writer) => writer.Write(Options.Pruning);
 
     /// <summary>Reads the body written by <see cref="LastItemModel.Write"/>.</summary>
-    public static AssociationRulesModel Read(BinaryReader reader)
+    internal static AssociationRulesModel Read(BinaryReader reader)
     {
-        var items = SessionModelRegistry.ReadVocabulary(reader);
+        var items = ModelBinary.ReadVocabulary(reader);
         var options = new AssociationRulesOptions { Pruning = reader.ReadInt32() };
         return new AssociationRulesModel(items, ItemRuleTable.Read(reader, items.Count), options);
     }

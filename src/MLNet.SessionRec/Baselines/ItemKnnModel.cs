@@ -1,19 +1,27 @@
 using MLNet.SessionRec.Data;
-using MLNet.SessionRec.Serialization;
+using MLNet.SessionRec.Persistence;
 
 namespace MLNet.SessionRec.Baselines;
 
 /// <summary>Settings of <see cref="ItemKnnModel"/> (defaults of the GRU4Rec paper's baseline).</summary>
 public sealed class ItemKnnOptions
 {
+    /// <summary>The defaults, also used by the catalog's default arguments.</summary>
+    internal static class Defaults
+    {
+        public const int Neighbors = 100;
+        public const double Lambda = 20;
+        public const double Alpha = 0.5;
+    }
+
     /// <summary>Neighbours kept per item, most similar first. Default 100.</summary>
-    public int Neighbors { get; set; } = 100;
+    public int Neighbors { get; set; } = Defaults.Neighbors;
 
     /// <summary>Regularisation λ added to both supports. Default 20.</summary>
-    public double Lambda { get; set; } = 20;
+    public double Lambda { get; set; } = Defaults.Lambda;
 
     /// <summary>Asymmetry α of the normalisation. Default 0.5 (cosine-like).</summary>
-    public double Alpha { get; set; } = 0.5;
+    public double Alpha { get; set; } = Defaults.Alpha;
 }
 
 /// <summary>
@@ -24,8 +32,8 @@ public sealed class ItemKnnOptions
 /// </summary>
 public sealed class ItemKnnModel : LastItemModel
 {
-    /// <summary>The model kind written by <see cref="SessionModelRegistry"/>.</summary>
-    public const string Kind = "itemknn";
+    /// <summary>The model kind in saved models.</summary>
+    internal const string Kind = "itemknn";
 
     private ItemKnnModel(ItemVocabulary items, ItemRuleTable rules, ItemKnnOptions options) : base(items, rules) => Options = options;
 
@@ -97,9 +105,9 @@ public sealed class ItemKnnModel : LastItemModel
     }
 
     /// <summary>Reads the body written by <see cref="LastItemModel.Write"/>.</summary>
-    public static ItemKnnModel Read(BinaryReader reader)
+    internal static ItemKnnModel Read(BinaryReader reader)
     {
-        var items = SessionModelRegistry.ReadVocabulary(reader);
+        var items = ModelBinary.ReadVocabulary(reader);
         var options = new ItemKnnOptions { Neighbors = reader.ReadInt32(), Lambda = reader.ReadDouble(), Alpha = reader.ReadDouble() };
         return new ItemKnnModel(items, ItemRuleTable.Read(reader, items.Count), options);
     }

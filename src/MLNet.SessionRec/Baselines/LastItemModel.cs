@@ -1,6 +1,5 @@
 using MLNet.SessionRec.Data;
-using MLNet.SessionRec.Evaluation;
-using MLNet.SessionRec.Serialization;
+using MLNet.SessionRec.Persistence;
 
 namespace MLNet.SessionRec.Baselines;
 
@@ -40,7 +39,7 @@ public abstract class LastItemModel : ISavableSessionModel
     /// <inheritdoc/>
     public void Write(BinaryWriter writer)
     {
-        SessionModelRegistry.WriteVocabulary(writer, Items);
+        ModelBinary.WriteVocabulary(writer, Items);
         WriteOptions(writer);
         Rules.Write(writer);
     }

@@ -1,13 +1,19 @@
 using MLNet.SessionRec.Data;
-using MLNet.SessionRec.Serialization;
+using MLNet.SessionRec.Persistence;
 
 namespace MLNet.SessionRec.Baselines;
 
 /// <summary>Settings of <see cref="MarkovModel"/>.</summary>
 public sealed class MarkovOptions
 {
+    /// <summary>The defaults, also used by the catalog's default arguments.</summary>
+    internal static class Defaults
+    {
+        public const int Pruning = 20;
+    }
+
     /// <summary>Transitions kept per item, strongest first; 0 keeps all. Default 20.</summary>
-    public int Pruning { get; set; } = 20;
+    public int Pruning { get; set; } = Defaults.Pruning;
 }
 
 /// <summary>
@@ -16,8 +22,8 @@ public sealed class MarkovOptions
 /// </summary>
 public sealed class MarkovModel : LastItemModel
 {
-    /// <summary>The model kind written by <see cref="SessionModelRegistry"/>.</summary>
-    public const string Kind = "markov";
+    /// <summary>The model kind in saved models.</summary>
+    internal const string Kind = "markov";
 
     private MarkovModel(ItemVocabulary items, ItemRuleTable rules, MarkovOptions options) : base(items, rules) => Options = options;
 
@@ -48,9 +54,9 @@ public sealed class MarkovModel : LastItemModel
     private protected override void WriteOptions(BinaryWriter writer) => writer.Write(Options.Pruning);
 
     /// <summary>Reads the body written by <see cref="LastItemModel.Write"/>.</summary>
-    public static MarkovModel Read(BinaryReader reader)
+    internal static MarkovModel Read(BinaryReader reader)
     {
-        var items = SessionModelRegistry.ReadVocabulary(reader);
+        var items = ModelBinary.ReadVocabulary(reader);
         var options = new MarkovOptions { Pruning = reader.ReadInt32() };
         return new MarkovModel(items, ItemRuleTable.Read(reader, items.Count), options);
     }

@@ -1,14 +1,13 @@
 using MLNet.SessionRec.Data;
-using MLNet.SessionRec.Evaluation;
-using MLNet.SessionRec.Serialization;
+using MLNet.SessionRec.Persistence;
 
 namespace MLNet.SessionRec.Baselines;
 
 /// <summary>POP: every item scores its number of training events, whatever the session.</summary>
 public sealed class PopularityModel : ISavableSessionModel
 {
-    /// <summary>The model kind written by <see cref="SessionModelRegistry"/>.</summary>
-    public const string Kind = "pop";
+    /// <summary>The model kind in saved models.</summary>
+    internal const string Kind = "pop";
 
     private readonly float[] _scores;
 
@@ -44,14 +43,14 @@ public sealed class PopularityModel : ISavableSessionModel
     /// <inheritdoc/>
     public void Write(BinaryWriter writer)
     {
-        SessionModelRegistry.WriteVocabulary(writer, Items);
+        ModelBinary.WriteVocabulary(writer, Items);
         foreach (float s in _scores) writer.Write(s);
     }
 
     /// <summary>Reads the body written by <see cref="Write"/>.</summary>
-    public static PopularityModel Read(BinaryReader reader)
+    internal static PopularityModel Read(BinaryReader reader)
     {
-        var items = SessionModelRegistry.ReadVocabulary(reader);
+        var items = ModelBinary.ReadVocabulary(reader);
         var scores = new float[items.Count];
         for (int i = 0; i < scores.Length; i++) scores[i] = reader.ReadSingle();
         return new PopularityModel(items, scores);

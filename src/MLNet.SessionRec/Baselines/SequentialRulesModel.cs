@@ -1,5 +1,5 @@
 using MLNet.SessionRec.Data;
-using MLNet.SessionRec.Serialization;
+using MLNet.SessionRec.Persistence;
 
 namespace MLNet.SessionRec.Baselines;
 
@@ -21,14 +21,22 @@ public enum SequentialRuleWeighting
 /// <summary>Settings of <see cref="SequentialRulesModel"/>.</summary>
 public sealed class SequentialRulesOptions
 {
+    /// <summary>The defaults, also used by the catalog's default arguments.</summary>
+    internal static class Defaults
+    {
+        public const int Pruning = 20;
+        public const int Steps = 10;
+        public const SequentialRuleWeighting Weighting = SequentialRuleWeighting.Div;
+    }
+
     /// <summary>Rules kept per item, strongest first; 0 keeps all. Default 20 (session-rec).</summary>
-    public int Pruning { get; set; } = 20;
+    public int Pruning { get; set; } = Defaults.Pruning;
 
     /// <summary>Largest gap q - p between the events of a rule. Default 10 (session-rec).</summary>
-    public int Steps { get; set; } = 10;
+    public int Steps { get; set; } = Defaults.Steps;
 
     /// <summary>Weight of a rule by its gap. Default <see cref="SequentialRuleWeighting.Div"/> (session-rec).</summary>
-    public SequentialRuleWeighting Weighting { get; set; } = SequentialRuleWeighting.Div;
+    public SequentialRuleWeighting Weighting { get; set; } = Defaults.Weighting;
 }
 
 /// <summary>
@@ -38,8 +46,8 @@ public sealed class SequentialRulesOptions
 /// </summary>
 public sealed class SequentialRulesModel : LastItemModel
 {
-    /// <summary>The model kind written by <see cref="SessionModelRegistry"/>.</summary>
-    public const string Kind = "sr";
+    /// <summary>The model kind in saved models.</summary>
+    internal const string Kind = "sr";
 
     private SequentialRulesModel(ItemVocabulary items, ItemRuleTable rules, SequentialRulesOptions options) : base(items, rules) => Options = options;
 
@@ -90,9 +98,9 @@ public sealed class SequentialRulesModel : LastItemModel
     }
 
     /// <summary>Reads the body written by <see cref="LastItemModel.Write"/>.</summary>
-    public static SequentialRulesModel Read(BinaryReader reader)
+    internal static SequentialRulesModel Read(BinaryReader reader)
     {
-        var items = SessionModelRegistry.ReadVocabulary(reader);
+        var items = ModelBinary.ReadVocabulary(reader);
         var options = new SequentialRulesOptions { Pruning = reader.ReadInt32(), Steps = reader.ReadInt32(), Weighting = (SequentialRuleWeighting)reader.ReadInt32() };
         if (!Enum.IsDefined(options.Weighting)) throw new InvalidDataException($"Unknown sequential rule weighting {(int)options.Weighting}.");
         return new SequentialRulesModel(items, ItemRuleTable.Read(reader, items.Count), options);

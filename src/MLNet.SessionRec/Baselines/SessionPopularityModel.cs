@@ -1,6 +1,5 @@
 using MLNet.SessionRec.Data;
-using MLNet.SessionRec.Evaluation;
-using MLNet.SessionRec.Serialization;
+using MLNet.SessionRec.Persistence;
 
 namespace MLNet.SessionRec.Baselines;
 
@@ -11,8 +10,8 @@ namespace MLNet.SessionRec.Baselines;
 /// </summary>
 public sealed class SessionPopularityModel : ISavableSessionModel
 {
-    /// <summary>The model kind written by <see cref="SessionModelRegistry"/>.</summary>
-    public const string Kind = "spop";
+    /// <summary>The model kind in saved models.</summary>
+    internal const string Kind = "spop";
 
     private readonly long[] _supports;
     private readonly float[] _prior;
@@ -47,14 +46,14 @@ public sealed class SessionPopularityModel : ISavableSessionModel
     /// <inheritdoc/>
     public void Write(BinaryWriter writer)
     {
-        SessionModelRegistry.WriteVocabulary(writer, Items);
+        ModelBinary.WriteVocabulary(writer, Items);
         foreach (long s in _supports) writer.Write(s);
     }
 
     /// <summary>Reads the body written by <see cref="Write"/>.</summary>
-    public static SessionPopularityModel Read(BinaryReader reader)
+    internal static SessionPopularityModel Read(BinaryReader reader)
     {
-        var items = SessionModelRegistry.ReadVocabulary(reader);
+        var items = ModelBinary.ReadVocabulary(reader);
         var supports = new long[items.Count];
         for (int i = 0; i < supports.Length; i++)
             if ((supports[i] = reader.ReadInt64()) < 0) throw new InvalidDataException($"Negative support {supports[i]} for item {i}.");

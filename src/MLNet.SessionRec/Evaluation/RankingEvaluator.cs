@@ -1,7 +1,7 @@
 using System.Numerics;
 using MLNet.SessionRec.Data;
 
-namespace MLNet.SessionRec.Evaluation;
+namespace MLNet.SessionRec;
 
 /// <summary>
 /// Next-item evaluation as in the official GRU4Rec code: every test event that has a successor in its session is a
@@ -90,7 +90,7 @@ public sealed class RankingEvaluator
             int s = active[a];
             var row = new ReadOnlySpan<float>(scores, s * n, n);
             ranks[s] = Rank(row, target[s], ties, model.Name);
-            if (lists) TopK.Select(row, null, kMax, top.AsSpan(s * kMax, kMax), topScores.AsSpan(s * kMax, kMax));
+            if (lists) TopKSelection.Select(row, null, kMax, top.AsSpan(s * kMax, kMax), topScores.AsSpan(s * kMax, kMax));
         };
 
         for (int s = 0; s < slots; s++) Assign(s);

@@ -1,4 +1,4 @@
-namespace MLNet.SessionRec.Evaluation;
+namespace MLNet.SessionRec;
 
 /// <summary>Settings of <see cref="RankingEvaluator"/>.</summary>
 public sealed class RankingEvaluatorOptions

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace MLNet.SessionRec.Evaluation;
+namespace MLNet.SessionRec;
 
 /// <summary>Next-item ranking metrics at one cut-off K.</summary>
 /// <param name="Cutoff">The list length K.</param>

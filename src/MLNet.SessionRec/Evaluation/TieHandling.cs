@@ -1,4 +1,4 @@
-namespace MLNet.SessionRec.Evaluation;
+namespace MLNet.SessionRec;
 
 /// <summary>How the rank of the target counts items whose score equals the target's score.</summary>
 public enum TieHandling

@@ -1,9 +1,7 @@
 using MLNet.SessionRec.Baselines;
 using MLNet.SessionRec.Data;
-using MLNet.SessionRec.Evaluation;
 using MLNet.SessionRec.EvaluationApp.Adapters;
 using MLNet.SessionRec.EvaluationApp.Commands;
-using MLNet.SessionRec.Pipeline;
 
 namespace MLNet.SessionRec.Tests.App;
 

@@ -1,7 +1,5 @@
 using MLNet.SessionRec.Baselines;
 using MLNet.SessionRec.Data;
-using MLNet.SessionRec.Evaluation;
-using MLNet.SessionRec.Serialization;
 
 namespace MLNet.SessionRec.Tests.Baselines;
 

@@ -1,6 +1,5 @@
 using MLNet.SessionRec.Baselines;
 using MLNet.SessionRec.Data;
-using MLNet.SessionRec.Evaluation;
 
 namespace MLNet.SessionRec.Tests.Baselines;
 

@@ -1,9 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNet.SessionRec.Evaluation;
-using MLNet.SessionRec.Pipeline;
-using MLNet.SessionRec.Training;
 
 namespace MLNet.SessionRec.Tests.Docs;
 
@@ -27,15 +24,12 @@ public sealed partial class GettingStartedSampleTests
         IDataView train = loader.Load(Path.Combine(dataFolder, "yoochoose-clicks-100k_train_full.txt"));
         IDataView test = loader.Load(Path.Combine(dataFolder, "yoochoose-clicks-100k_test.txt"));
 
-        // GRU4Rec as an ML.NET trainer with the official RSC15 parameters (official names in PascalCase).
+        // GRU4Rec as an ML.NET trainer with the official RSC15 parameters (.NET names; Options.Parse takes the official ones).
         var estimator = mlContext.SessionRecommendation().Trainers.Gru4Rec(new Gru4RecTrainer.Options
         {
-            Parameters = new Gru4RecOptions
-            {
-                Loss = Gru4RecLoss.CrossEntropy, ConstrainedEmbedding = true, Layers = [100], BatchSize = 32,
-                DropoutPEmbed = 0.0, DropoutPHidden = 0.4, LearningRate = 0.2, Momentum = 0.2,
-                NSample = 2048, SampleAlpha = 0.5, Logq = 1.0, NEpochs = epochs,
-            },
+            Loss = Gru4RecLoss.CrossEntropy, ConstrainedEmbedding = true, LayerSizes = [100], BatchSize = 32,
+            DropoutProbabilityEmbedding = 0.0, DropoutProbabilityHidden = 0.4, LearningRate = 0.2, Momentum = 0.2,
+            NumberOfSamples = 2048, SampleAlpha = 0.5, LogQ = 1.0, NumberOfEpochs = epochs,
         });
         using SessionRecommendationTransformer model = estimator.Fit(train);
 

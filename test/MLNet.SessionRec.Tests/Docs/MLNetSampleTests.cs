@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNet.SessionRec.Pipeline;
 
 namespace MLNet.SessionRec.Tests.Docs;
 

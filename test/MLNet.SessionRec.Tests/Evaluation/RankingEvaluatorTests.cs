@@ -1,5 +1,4 @@
 using MLNet.SessionRec.Data;
-using MLNet.SessionRec.Evaluation;
 
 namespace MLNet.SessionRec.Tests.Evaluation;
 
@@ -176,15 +175,15 @@ public sealed class RankingEvaluatorTests
         float[] row = [0.1f, 0.9f, 0.5f, 0.9f, float.NaN, 0.7f, 0.5f, 0.2f];
         var top = new int[5];
         var topScores = new float[5];
-        Assert.AreEqual(5, TopK.Select(row, null, 5, top, topScores));
+        Assert.AreEqual(5, TopKSelection.Select(row, null, 5, top, topScores));
         CollectionAssert.AreEqual(new[] { 1, 3, 5, 2, 6 }, top);
         CollectionAssert.AreEqual(new[] { 0.9f, 0.9f, 0.7f, 0.5f, 0.5f }, topScores);
         var all = new int[8];
-        Assert.AreEqual(8, TopK.Select(row, null, 8, all, new float[8]));
+        Assert.AreEqual(8, TopKSelection.Select(row, null, 8, all, new float[8]));
         CollectionAssert.AreEqual(new[] { 1, 3, 5, 2, 6, 7, 0, 4 }, all);
         var allowed = new[] { true, false, true, true, true, true, true, true };
         var some = new int[8];
-        Assert.AreEqual(7, TopK.Select(row, allowed, 8, some, new float[8]), "only allowed items are candidates");
+        Assert.AreEqual(7, TopKSelection.Select(row, allowed, 8, some, new float[8]), "only allowed items are candidates");
         CollectionAssert.AreEqual(new[] { 3, 5, 2, 6, 7, 0, 4, 0 }, some);
     }
 }

@@ -1,5 +1,4 @@
 using MLNet.SessionRec.Data;
-using MLNet.SessionRec.Evaluation;
 
 namespace MLNet.SessionRec.Tests.Pipeline;
 

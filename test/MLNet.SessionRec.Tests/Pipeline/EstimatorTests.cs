@@ -2,9 +2,6 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.SessionRec.Baselines;
 using MLNet.SessionRec.Data;
-using MLNet.SessionRec.Evaluation;
-using MLNet.SessionRec.Pipeline;
-using RankingEvaluatorOptions = MLNet.SessionRec.Evaluation.RankingEvaluatorOptions;
 
 namespace MLNet.SessionRec.Tests.Pipeline;
 

@@ -1,9 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.ML;
-using MLNet.SessionRec.Pipeline;
-using MLNet.SessionRec.Training;
-using Gru4RecTrainer = MLNet.SessionRec.Pipeline.Gru4RecTrainer;
 
 namespace MLNet.SessionRec.Tests.Pipeline;
 
@@ -14,10 +11,8 @@ public sealed class Gru4RecPipelineTests
     public TestContext TestContext { get; set; } = null!;
 
     // One short epoch with small settings keeps the suite fast; accuracy is issue 3's business.
-    private static Gru4RecTrainer.Options SmallOptions(int epochs = 1) => new()
-    {
-        Parameters = new Gru4RecOptions { Layers = [48], BatchSize = 32, NSample = 256, LearningRate = 0.1, Momentum = 0.1, DropoutPHidden = 0.2, NEpochs = epochs },
-    };
+    private static Gru4RecTrainer.Options SmallOptions(int epochs = 1) =>
+        new() { LayerSizes = [48], BatchSize = 32, NumberOfSamples = 256, LearningRate = 0.1, Momentum = 0.1, DropoutProbabilityHidden = 0.2, NumberOfEpochs = epochs };
 
     private static readonly Lazy<(MLContext Ml, ITransformer Model, IDataView Train, ConcurrentQueue<string> Log)> Trained = new(() =>
     {
@@ -86,7 +81,7 @@ public sealed class Gru4RecPipelineTests
         var zeroState = PipelineTestData.Predict(ml, model, [[]]).Single();
         Assert.HasCount(5, cold);
         CollectionAssert.AreEqual(zeroState.PredictedItems[..5], cold.Select(r => r.ItemId).ToArray());
-        var model0 = (MLNet.SessionRec.Model.Gru4RecModel)transformer.Model;
+        var model0 = (MLNet.SessionRec.Gru4Rec.Gru4RecModel)transformer.Model;
         var bias = model0.Network.By.data<float>().ToArray();
         Assert.AreEqual(bias.Max(), cold[0].Score, 1e-6f, "h = 0 scores are the output bias");
     }

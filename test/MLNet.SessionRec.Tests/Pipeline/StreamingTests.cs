@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.ML;
-using MLNet.SessionRec.Pipeline;
 
 namespace MLNet.SessionRec.Tests.Pipeline;
 

@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNet.SessionRec.Pipeline;
 
 namespace MLNet.SessionRec.Tests.Pipeline;
 

@@ -1,0 +1,91 @@
+using Microsoft.ML.Runtime;
+using MLNet.SessionRec.Data;
+
+namespace MLNet.SessionRec.Baselines;
+
+/// <summary>The classic session baselines of the GRU4Rec paper and session-rec.</summary>
+public enum SessionBaseline
+{
+    /// <summary>POP ("pop"): most popular training items.</summary>
+    Popularity,
+
+    /// <summary>S-POP ("spop"): items popular in the current session, then in training.</summary>
+    SessionPopularity,
+
+    /// <summary>Item-KNN ("itemknn"): items co-occurring in sessions with the last item.</summary>
+    ItemKnn,
+
+    /// <summary>First-order Markov chain ("markov") on the last item.</summary>
+    Markov,
+
+    /// <summary>AR ("ar"): association rules of the last item.</summary>
+    AssociationRules,
+
+    /// <summary>SR ("sr"): sequential rules of the last item.</summary>
+    SequentialRules,
+}
+
+/// <summary>Estimator of a session baseline (<see cref="SessionBaseline"/>); trained in one pass over the events.</summary>
+public sealed class SessionBaselineTrainer : SessionTrainerBase<SessionBaselineTrainer.Options>
+{
+    /// <summary>Options of a baseline trainer: columns plus the baseline and its parameters.</summary>
+    public sealed class Options : SessionTrainerOptions
+    {
+        /// <summary>Which baseline to train. Default Item-KNN.</summary>
+        public SessionBaseline Baseline { get; set; } = SessionBaseline.ItemKnn;
+
+        /// <summary>Item-KNN parameters (used when <see cref="Baseline"/> is ItemKnn).</summary>
+        public ItemKnnOptions ItemKnn { get; set; } = new();
+
+        /// <summary>Markov parameters.</summary>
+        public MarkovOptions Markov { get; set; } = new();
+
+        /// <summary>Association-rule parameters.</summary>
+        public AssociationRulesOptions AssociationRules { get; set; } = new();
+
+        /// <summary>Sequential-rule parameters.</summary>
+        public SequentialRulesOptions SequentialRules { get; set; } = new();
+
+        /// <summary>The parameters of the selected baseline by name (for reports), e.g. neighbors, lambda, alpha.</summary>
+        public IReadOnlyDictionary<string, object> GetParameters() => BaselineKinds.Of(Baseline).Parameters(this);
+    }
+
+    internal SessionBaselineTrainer(IHostEnvironment env, Options options) : base(env, options, nameof(SessionBaselineTrainer))
+    {
+        if (!Enum.IsDefined(options.Baseline)) throw new ArgumentOutOfRangeException(nameof(options), options.Baseline, "Unknown baseline.");
+    }
+
+    /// <summary>Trains on sessions already read (e.g. with <see cref="SessionFileReader"/>), without an ML.NET pipeline.</summary>
+    public ISavableSessionModel Train(SessionDataset train)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        using var ch = Host.Start("Training");
+        return (ISavableSessionModel)Train(train, null, ch);
+    }
+
+    private protected override ISessionModel Train(SessionDataset train, SessionDataset? validation, IChannel ch)
+    {
+        var model = BaselineKinds.Of(TrainerOptions.Baseline).Train(train, TrainerOptions);
+        if (validation != null) ch.Info(MessageSensitivity.None, $"{model.Name}: validation data is not used by baselines (no epochs).");
+        ch.Info(MessageSensitivity.None, $"Trained {model.Name} on {train.EventCount} events.");
+        return model;
+    }
+}
+
+/// <summary>The baselines' names as the sample app and reports use them ("pop", "spop", "itemknn", "markov", "ar", "sr").</summary>
+public static class SessionBaselines
+{
+    /// <summary>Every baseline's name, in <see cref="SessionBaseline"/> order.</summary>
+    public static IReadOnlyList<string> Names { get; } = BaselineKinds.All.Select(k => k.Name).ToArray();
+
+    /// <summary>The name of <paramref name="baseline"/> (also its model's <see cref="ISessionModel.Name"/>).</summary>
+    public static string Name(SessionBaseline baseline) => BaselineKinds.Of(baseline).Name;
+
+    /// <summary>The baseline named <paramref name="name"/>, if any.</summary>
+    public static bool TryParse(string name, out SessionBaseline baseline)
+    {
+        var kind = BaselineKinds.All.FirstOrDefault(k => string.Equals(k.Name, name, StringComparison.OrdinalIgnoreCase));
+        baseline = kind?.Baseline ?? default;
+        return kind is not null;
+    }
+}

@@ -1,0 +1,44 @@
+using Microsoft.ML.Runtime;
+using MLNet.SessionRec.Data;
+using MLNet.SessionRec.Persistence;
+
+namespace MLNet.SessionRec.Gru4Rec;
+
+/// <summary>
+/// Estimator of GRU4Rec with top-k gains (Hidasi &amp; Karatzoglou 2018) on TorchSharp. Device: CUDA when the
+/// <c>MLContext</c> sets <c>GpuDeviceId</c> and CUDA is available, else CPU if <c>FallbackToCpu</c>, else an error.
+/// Seed: the <c>MLContext</c>'s (same seed, same model on CPU). Progress and per-epoch validation metrics go to
+/// <c>mlContext.Log</c>; <c>CancelExecution()</c> stops training between steps. Create it with
+/// <c>mlContext.SessionRecommendation().Trainers.Gru4Rec(...)</c>.
+/// </summary>
+public sealed partial class Gru4RecTrainer : SessionTrainerBase<Gru4RecTrainer.Options>
+{
+    internal Gru4RecTrainer(IHostEnvironment env, Options options) : base(env, options, nameof(Gru4RecTrainer))
+    {
+        options.Validate(); // fail at construction, not after reading the data
+    }
+
+    /// <summary>
+    /// Trains on sessions already read (e.g. with <see cref="SessionFileReader"/>), without an ML.NET pipeline;
+    /// <paramref name="validation"/> (read with <c>vocabulary: train.Items</c>) is evaluated after every epoch.
+    /// The caller owns (disposes) the returned model.
+    /// </summary>
+    public Gru4RecModel Train(SessionDataset train, SessionDataset? validation = null)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        using var ch = Host.Start("Training");
+        return (Gru4RecModel)Train(train, validation, ch);
+    }
+
+    private protected override ISessionModel Train(SessionDataset train, SessionDataset? validation, IChannel ch)
+    {
+        var host = new Gru4RecTrainingLoop.Host(
+            Device: TorchDevice.Resolve(Env, ch),
+            Seed: MLNetInternals.Seed(Env),
+            Log: message => ch.Info(MessageSensitivity.None, message),
+            Warn: message => ch.Warning(MessageSensitivity.None, message),
+            CheckAlive: () => MLNetInternals.CheckAlive(Host));
+        ch.Info(MessageSensitivity.None, $"GRU4Rec: {TrainerOptions} on {host.Device}.");
+        return Gru4RecTrainingLoop.Run(train, validation, TrainerOptions, host);
+    }
+}

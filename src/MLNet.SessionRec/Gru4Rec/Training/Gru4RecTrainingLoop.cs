@@ -1,0 +1,239 @@
+using System.Diagnostics;
+using MLNet.SessionRec.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNet.SessionRec.Gru4Rec;
+
+/// <summary>
+/// The one owner of a GRU4Rec training run: data checks, threads, seeding, the epochs, divergence checks,
+/// per-epoch validation and log lines. Each epoch is the session-parallel loop of the official code: per mini-batch
+/// the scores of the batch's columns only (in-batch targets + shared samples, positives on the diagonal),
+/// loss / batch_size, BPTT 1 (the hidden state is carried without gradient), Adagrad + momentum with sparse updates
+/// of item rows. The model under training holds the network from the start, so validation scores it directly.
+/// </summary>
+internal sealed class Gru4RecTrainingLoop : IDisposable
+{
+    /// <summary>What the caller's environment provides: device, seed, log, warnings, cancellation.</summary>
+    internal sealed record Host(Device Device, int? Seed, Action<string>? Log, Action<string>? Warn, Action? CheckAlive);
+
+    private readonly Gru4RecTrainer.Options _o;
+    private readonly Gru4RecNetwork _net;
+    private readonly Device _device;
+    private readonly AdagradMomentum _optimizer;
+    private readonly SampleCache? _samples;
+    private readonly Tensor? _logSupport;        // logq · log(support), per item (cross-entropy with logq only)
+    private readonly Dictionary<int, (Tensor? DiagonalMask, Tensor? ColumnWeight, long[] Buffer)> _perBatchSize = new();
+    private readonly Tensor[] _dense;
+    private readonly Generator? _generator;
+    private readonly long _eventsPerEpoch;
+
+    internal Gru4RecTrainingLoop(Gru4RecNetwork net, SessionDataset train, Random random, Generator? generator = null)
+    {
+        _generator = generator;
+        _net = net;
+        _o = net.Options;
+        _device = net.Device;
+        _optimizer = new AdagradMomentum(_o.LearningRate, _o.Momentum);
+        _dense = net.DenseParameters().ToArray();
+        long[] supports = CountSupports(train, net.ItemCount);
+        if (_o.NumberOfSamples > 0) _samples = new SampleCache(supports, _o.SampleAlpha, _o.NumberOfSamples, random, _device);
+        if (_o.Loss == Gru4RecLoss.CrossEntropy && _o.LogQ > 0)
+            _logSupport = tensor(supports.Select(s => (float)(_o.LogQ * Math.Log(Math.Max(s, 1)))).ToArray(), device: _device).DetachFromDisposeScope();
+        for (int s = 0; s < train.SessionCount; s++) _eventsPerEpoch += Math.Max(0, train.GetSessionLength(s) - 1);
+    }
+
+    /// <summary>Trains GRU4Rec on <paramref name="train"/> (see docs/losses.md); the caller owns the returned model.</summary>
+    /// <exception cref="ArgumentException">Invalid options or unusable data.</exception>
+    public static Gru4RecModel Run(SessionDataset train, SessionDataset? validation, Gru4RecTrainer.Options options, Host host)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(options);
+        options = options.Clone();
+        options.Validate(host.Warn);
+        CheckData(train, validation, options);
+        var device = host.Device;
+        int threads = options.NumberOfThreads ?? 1;
+        int previousThreads = get_num_threads();
+        bool setThreads = device.type == DeviceType.CPU && threads > 0;
+        if (setThreads) set_num_threads(threads);
+        // Own generators (torch for initialisation and dropout, System.Random for negative samples): a seeded run
+        // is reproducible on CPU whatever else uses torch's global generator meanwhile.
+        int seed = host.Seed ?? Random.Shared.Next();
+        var random = new Random(seed);
+        using var generator = new Generator((ulong)seed, device);
+        var model = new Gru4RecModel(options, train.Items, new Gru4RecNetwork(options, train.Items.Count, device, generator));
+        try
+        {
+            using var loop = new Gru4RecTrainingLoop(model.Network, train, random, generator);
+            for (int epoch = 1; epoch <= options.NumberOfEpochs; epoch++)
+            {
+                var (loss, events, seconds) = loop.Epoch(train, epoch, host.CheckAlive);
+                if (double.IsNaN(loss)) throw new InvalidOperationException($"GRU4Rec training diverged: NaN loss in epoch {epoch} (try a lower learning_rate).");
+                var metrics = validation is null ? null : Validate(model, validation, options.ValidationCutoffs);
+                var report = new Gru4RecEpochReport(epoch, loss, seconds, events / Math.Max(seconds, 1e-9), metrics);
+                host.Log?.Invoke(report.ToString());
+                options.OnEpoch?.Invoke(report);
+            }
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        finally
+        {
+            if (setThreads) set_num_threads(previousThreads);
+        }
+        return model;
+    }
+
+    private static void CheckData(SessionDataset train, SessionDataset? validation, Gru4RecTrainer.Options options)
+    {
+        if (train.EventCount == 0 || train.Items.Count == 0) throw new ArgumentException("The training set has no events.", nameof(train));
+        int trainable = 0; // sessions with a target (at least two events)
+        for (int s = 0; s < train.SessionCount && trainable < 2; s++) if (train.GetSessionLength(s) >= 2) trainable++;
+        if (trainable == 0 || (options.NumberOfSamples == 0 && trainable < 2))
+            throw new ArgumentException(trainable == 0
+                ? "The training set has no session with at least two events: GRU4Rec has nothing to predict."
+                : "With n_sample=0 the negatives are the other sessions' targets, but the training set has only one session with at least two events.", nameof(train));
+        if (validation is not null && !ReferenceEquals(validation.Items, train.Items) && !validation.Items.Ids.SequenceEqual(train.Items.Ids))
+            throw new ArgumentException("The validation set must be read with the training set's item vocabulary (SessionFileReader.Read(path, vocabulary: train.Items)).", nameof(validation));
+    }
+
+    /// <summary>Recall/MRR of the model under training on the validation set, by the shared RankingEvaluator.</summary>
+    private static IReadOnlyList<Gru4RecValidationMetric> Validate(Gru4RecModel model, SessionDataset validation, int[] cutoffs)
+    {
+        var evaluator = new RankingEvaluator(new RankingEvaluatorOptions { Cutoffs = cutoffs, ComputeListMetrics = false });
+        var metrics = evaluator.Evaluate(model, validation);
+        return metrics.Cutoffs.Select(c => new Gru4RecValidationMetric(c.Cutoff, c.Recall, c.Mrr)).ToArray();
+    }
+
+    /// <summary>Number of training events of each item in <paramref name="data"/> (the sampling popularity).</summary>
+    internal static long[] CountSupports(SessionDataset data, int itemCount)
+    {
+        var supports = new long[itemCount];
+        foreach (int item in data.ItemIndices) supports[item]++;
+        return supports;
+    }
+
+    private (Tensor? DiagonalMask, Tensor? ColumnWeight, long[] Buffer) ForBatchSize(int b)
+    {
+        if (_perBatchSize.TryGetValue(b, out var c)) return c;
+        long columns = b + _o.NumberOfSamples;
+        Tensor? mask = _o.Loss is Gru4RecLoss.BprMax or Gru4RecLoss.Top1Max
+            ? eye(b, columns, dtype: ScalarType.Bool, device: _device).DetachFromDisposeScope() : null;
+        Tensor? weight = null;
+        if (_logSupport is not null)
+        {
+            // In-batch columns are corrected by log(support), sampled ones by log(support^alpha).
+            var w = new float[columns];
+            for (long i = 0; i < columns; i++) w[i] = i < b ? 1f : (float)_o.SampleAlpha;
+            weight = tensor(w, device: _device).DetachFromDisposeScope();
+        }
+        c = (mask, weight, new long[2 * b]);
+        _perBatchSize[b] = c;
+        return c;
+    }
+
+    /// <summary>
+    /// The logQ correction subtracted from the scores of columns <paramref name="y"/> (training, cross-entropy only):
+    /// logq·log(support) for the in-batch columns, logq·log(support^alpha) for the sampled ones; null without logQ.
+    /// </summary>
+    internal Tensor? LogQOffset(Tensor y, int batchRows) => LogQOffset(y, ForBatchSize(batchRows).ColumnWeight);
+
+    private Tensor? LogQOffset(Tensor y, Tensor? columnWeight) =>
+        _logSupport is null ? null : _logSupport.index_select(0, y).mul_(columnWeight!);
+
+    /// <summary>Trains one epoch; returns (mean per-step loss, events, seconds).</summary>
+    internal (double Loss, long Events, double Seconds) Epoch(SessionDataset train, int epoch, Action? checkAlive)
+    {
+        var watch = Stopwatch.StartNew();
+        var batcher = new SessionParallelBatcher(train, _o.BatchSize);
+        Tensor[]? state = null; // zero state of the first mini-batch's size (fewer sessions than slots: smaller)
+        var next = new Tensor[_o.LayerSizes.Length];
+        var gathered = new List<GatheredRows>(4);
+        using var lossSum = zeros(1, device: _device);
+        long events = 0, steps = 0;
+        try
+        {
+            while (batcher.MoveNext())
+            {
+                checkAlive?.Invoke();
+                int b = batcher.Count;
+                if (_o.NumberOfSamples == 0 && b < 2) break; // no negatives left (as the official loop)
+                bool fresh = state is null;
+                state ??= _net.ZeroState(b);
+                if (batcher.KeptSlots is { } kept)
+                {
+                    using var keep = tensor(kept.Select(k => (long)k).ToArray(), device: _device);
+                    for (int i = 0; i < state.Length; i++)
+                    {
+                        var shrunk = state[i].index_select(0, keep).DetachFromDisposeScope();
+                        state[i].Dispose();
+                        state[i] = shrunk;
+                    }
+                }
+                if (!fresh && batcher.ResetSlots.Count > 0)
+                {
+                    using var reset = tensor(batcher.ResetSlots.Select(k => (long)k).ToArray(), device: _device);
+                    foreach (var h in state) h.index_fill_(0, reset, 0);
+                }
+                Step(batcher, b, state, next, gathered, lossSum);
+                events += b;
+                steps++;
+                if (_o.OnProgress is { } progress && steps % 16 == 0)
+                    progress(new Gru4RecEpochProgress(epoch, Math.Min(1.0, events / (double)Math.Max(1, _eventsPerEpoch))));
+            }
+        }
+        finally
+        {
+            if (state is not null) foreach (var h in state) h.Dispose();
+        }
+        double loss = steps > 0 ? lossSum.item<float>() / steps : double.NaN;
+        return (loss, events, watch.Elapsed.TotalSeconds);
+    }
+
+    private void Step(SessionParallelBatcher batcher, int b, Tensor[] state, Tensor[] next, List<GatheredRows> gathered, Tensor lossSum)
+    {
+        using var scope = NewDisposeScope();
+        var (mask, weight, buffer) = ForBatchSize(b);
+        for (int i = 0; i < b; i++) { buffer[i] = batcher.Inputs[i]; buffer[b + i] = batcher.Targets[i]; }
+        var inOut = tensor(buffer, device: _device);
+        var x = inOut.narrow(0, 0, b);
+        var xy = _samples is null ? inOut : cat([inOut, _samples.Next()], 0);
+        var y = xy.narrow(0, b, xy.shape[0] - b);
+        var offset = LogQOffset(y, weight);
+        gathered.Clear();
+        var scores = _net.TrainForward(x, y, xy, state, next, offset, gathered, _generator);
+        var loss = _o.Loss switch
+        {
+            Gru4RecLoss.CrossEntropy => Gru4RecLosses.CrossEntropy(scores),
+            Gru4RecLoss.BprMax => Gru4RecLosses.BprMax(scores, mask!, _o.BprMaxRegularization, _o.EluAlpha),
+            Gru4RecLoss.Top1Max => Gru4RecLosses.Top1Max(scores, mask!),
+            Gru4RecLoss.Top1 => Gru4RecLosses.Top1(scores),
+            _ => Gru4RecLosses.Bpr(scores),
+        } / _o.BatchSize; // the configured batch size, also when the batch has shrunk
+        loss.backward();
+        using (no_grad())
+        {
+            foreach (var p in _dense)
+            {
+                var g = p.grad!;
+                _optimizer.Dense(p, g);
+                g.zero_();
+            }
+            foreach (var g in gathered) _optimizer.SparseRows(g.Parameter, g.Index, g.Rows.grad!);
+            for (int i = 0; i < state.Length; i++) state[i].copy_(next[i]); // BPTT 1: carry values, not the graph
+            lossSum.add_(loss.detach());
+        }
+    }
+
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _samples?.Dispose();
+        _logSupport?.Dispose();
+        foreach (var (m, w, _) in _perBatchSize.Values) { m?.Dispose(); w?.Dispose(); }
+    }
+}

@@ -1,0 +1,91 @@
+using System.Security.Cryptography;
+using Microsoft.ML;
+
+namespace MLNet.SessionRec.Persistence;
+
+/// <summary>The transformer's fields in its model entry.</summary>
+internal readonly record struct TransformerFields(string InputColumnName, string PredictedItemsColumnName, string ScoreColumnName, int TopK);
+
+/// <summary>
+/// The session recommendation transformer's entry in ML.NET's model format, through ML.NET's internal
+/// <c>ModelSaveContext</c>/<c>ModelLoadContext</c> members: the version info, the four column/parameter fields,
+/// then the session model in its own binary stream as [int64 length][SHA-256 of the body][body]. The hash turns
+/// any corruption of the weights into a clear error instead of wrong predictions.
+/// </summary>
+internal static class TransformerEntry
+{
+    internal const string LoaderSignature = "SessionRecTransformer";
+    internal const string UserName = "Session Recommendation Transformer";
+    internal const string ModelStreamName = "SessionModel.bin";
+
+    // 8-character signature; bump VerWritten for format changes, VerReadable when older readers cannot cope.
+    internal const string ModelSignature = "SESSREC1";
+    internal const uint VerWritten = 0x00010001;
+    internal const uint VerReadable = 0x00010001;
+
+    private static VersionInfo GetVersionInfo() => new(
+        modelSignature: ModelSignature,
+        verWrittenCur: VerWritten,
+        verReadableCur: VerReadable,
+        verWeCanReadBack: 0x00010001,
+        loaderSignature: LoaderSignature,
+        loaderAssemblyName: typeof(TransformerEntry).Assembly.FullName);
+
+    /// <summary>Writes the fields and the model body (already serialized) into the entry.</summary>
+    public static void Save(ModelSaveContext ctx, TransformerFields fields, byte[] body)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        ctx.CheckAtModel();
+        ctx.SetVersionInfo(GetVersionInfo());
+        ctx.SaveNonEmptyString(fields.InputColumnName);
+        ctx.SaveNonEmptyString(fields.PredictedItemsColumnName);
+        ctx.SaveNonEmptyString(fields.ScoreColumnName);
+        ctx.Writer.Write(fields.TopK);
+        ctx.SaveBinaryStream(ModelStreamName, w =>
+        {
+            w.Write((long)body.Length);
+            w.Write(SHA256.HashData(body));
+            w.Write(body);
+        });
+    }
+
+    /// <summary>Reads the fields and hands the checked model body to <paramref name="readModel"/>.</summary>
+    /// <exception cref="InvalidDataException">A newer format, invalid fields, a missing, truncated or corrupted model stream.</exception>
+    public static (TransformerFields Fields, T Model) Load<T>(ModelLoadContext ctx, Func<BinaryReader, T> readModel) where T : class
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        // Say plainly which library is too old (ML.NET's own message names ML.NET and our assembly version).
+        if (ctx.Header.ModelVerReadable > VerWritten)
+            throw new InvalidDataException($"The session recommendation model was written by a newer version of MLNet.SessionRec " +
+                $"(format 0x{ctx.Header.ModelVerReadable:X8}; this version reads up to 0x{VerWritten:X8}). Update MLNet.SessionRec to load it.");
+        ctx.CheckAtModel(GetVersionInfo());
+        var fields = new TransformerFields(ctx.LoadNonEmptyString(), ctx.LoadNonEmptyString(), ctx.LoadNonEmptyString(), ctx.Reader.ReadInt32());
+        if (fields.TopK < 1) throw new InvalidDataException($"Session recommendation model: invalid list length {fields.TopK}.");
+        T? model = null;
+        if (!ctx.TryLoadBinaryStream(ModelStreamName, r => model = ReadBody(r, readModel)))
+            throw new InvalidDataException($"Session recommendation model: the stream '{ModelStreamName}' is missing from the model file.");
+        return (fields, model!);
+    }
+
+    private static T ReadBody<T>(BinaryReader reader, Func<BinaryReader, T> readModel)
+    {
+        try
+        {
+            long length = reader.ReadInt64();
+            byte[] hash = reader.ReadBytes(32);
+            if (length < 0 || length > int.MaxValue || hash.Length != 32)
+                throw new InvalidDataException("Session recommendation model: the model stream is corrupted (bad header).");
+            byte[] body = reader.ReadBytes((int)length);
+            if (body.Length != length)
+                throw new InvalidDataException($"Session recommendation model: the model stream is truncated ({body.Length} of {length} bytes).");
+            if (!SHA256.HashData(body).AsSpan().SequenceEqual(hash))
+                throw new InvalidDataException("Session recommendation model: the model stream is corrupted (checksum mismatch).");
+            using var bodyReader = new BinaryReader(new MemoryStream(body, writable: false));
+            return readModel(bodyReader);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException("Session recommendation model: the model stream is truncated.", e);
+        }
+    }
+}

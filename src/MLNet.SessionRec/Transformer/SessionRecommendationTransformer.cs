@@ -1,0 +1,136 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MLNet.SessionRec.Persistence;
+
+namespace MLNet.SessionRec;
+
+/// <summary>
+/// A trained session recommender as an ML.NET transformer. Its input column holds the items seen so far in a
+/// session (a vector of item ids of text, integer or key type; a scalar is a one-item session); it adds
+/// <see cref="PredictedItemsColumnName"/> (the top-<see cref="TopK"/> items, best first, in the input's item type;
+/// keys keep their key values so <c>MapKeyToValue</c> restores the ids) and <see cref="ScoreColumnName"/> (their
+/// scores). Items unknown to the model are ignored and counted in <see cref="IgnoredUnknownItems"/>.
+/// An empty session (no known items) gets the model's cold-start answer: the scores of its zero state where the
+/// model defines one (GRU4Rec), else the most popular training items with their support as score.
+/// <see cref="Transform"/> scores many rows per batch; <c>PredictionEngine</c> scores one row at a time;
+/// <see cref="CreateRecommender"/> gives the streaming API. Saved and loaded with <c>mlContext.Model.Save/Load</c>.
+/// </summary>
+public sealed class SessionRecommendationTransformer : ITransformer, IDisposable
+{
+    private readonly IHost _host;
+    private long _ignored;
+    private int _disposed;
+
+    internal SessionRecommendationTransformer(IHostEnvironment env, ISessionModel model, string inputColumnName,
+        string predictedItemsColumnName = DefaultColumns.PredictedItems, string scoreColumnName = DefaultColumns.Score, int topK = DefaultColumns.TopK)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrWhiteSpace(inputColumnName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(predictedItemsColumnName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(scoreColumnName);
+        if (predictedItemsColumnName == scoreColumnName) throw new ArgumentException($"The predicted-items and score columns must differ (both '{scoreColumnName}').");
+        if (topK < 1) throw new ArgumentOutOfRangeException(nameof(topK), topK, "TopK must be at least 1.");
+        if (model.Items.Count == 0) throw new ArgumentException($"Model '{model.Name}' has no items.", nameof(model));
+        _host = env.Register(nameof(SessionRecommendationTransformer));
+        Model = model;
+        InputColumnName = inputColumnName;
+        PredictedItemsColumnName = predictedItemsColumnName;
+        ScoreColumnName = scoreColumnName;
+        TopK = topK;
+    }
+
+    /// <summary>The trained model (GRU4Rec or a baseline).</summary>
+    public ISessionModel Model { get; }
+
+    /// <summary>Column with the session's items so far.</summary>
+    public string InputColumnName { get; }
+
+    /// <summary>Output column of the recommended items, best first.</summary>
+    public string PredictedItemsColumnName { get; }
+
+    /// <summary>Output column of the recommended items' scores.</summary>
+    public string ScoreColumnName { get; }
+
+    /// <summary>Length of the recommendation lists.</summary>
+    public int TopK { get; }
+
+    /// <summary>Input items that the model does not know, ignored so far by this transformer (all threads).</summary>
+    public long IgnoredUnknownItems => Interlocked.Read(ref _ignored);
+
+    /// <summary>Always true: the transformer maps rows one to one.</summary>
+    public bool IsRowToRowMapper => true;
+
+    /// <summary>The input schema plus the predicted-items and score columns.</summary>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => Bind(inputSchema).OutputSchema;
+
+    /// <summary>Adds the recommendations to every row of <paramref name="input"/>, scoring rows in batches.</summary>
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ThrowIfDisposed();
+        return new RecommendationDataView(input, Bind(input.Schema));
+    }
+
+    /// <summary>A row-to-row mapper for <paramref name="inputSchema"/> (used by prediction engines).</summary>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        ThrowIfDisposed();
+        return new RecommendationRowMapper(Bind(inputSchema));
+    }
+
+    /// <summary>
+    /// A thread-safe streaming recommender over this transformer's model (item ids as text). It shares the model:
+    /// it stops working when this transformer is disposed.
+    /// </summary>
+    public SessionRecommender CreateRecommender()
+    {
+        ThrowIfDisposed();
+        return new(Model, TopK, this, ownsSource: false);
+    }
+
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        ThrowIfDisposed();
+        SessionRecommendationModelFormat.Save(ctx, this);
+    }
+
+    /// <summary>
+    /// Releases the model's native resources when it holds any (GRU4Rec's weights); the transformer, the data views
+    /// it returned and its streaming recommenders cannot be used afterwards. Dispose only once no other thread uses it.
+    /// Note that ML.NET's <c>PredictionEngine</c> disposes the transformer it was created from when it is disposed,
+    /// unless created with <c>new PredictionEngineOptions { OwnsTransformer = false }</c>.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0) (Model as IDisposable)?.Dispose();
+    }
+
+    /// <summary>Whether <see cref="Dispose"/> was called.</summary>
+    internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>Refuses use after <see cref="Dispose"/> with a clear error (instead of a TorchSharp handle error).</summary>
+    internal void ThrowIfDisposed()
+    {
+        if (IsDisposed)
+            throw new ObjectDisposedException(nameof(SessionRecommendationTransformer), $"The session recommendation transformer of model '{Model.Name}' " +
+                "has been disposed (its model's native memory is released). A PredictionEngine disposes the transformer it was created from " +
+                "unless it is created with new PredictionEngineOptions { OwnsTransformer = false }.");
+    }
+
+    private RecommendationBinding Bind(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        return new RecommendationBinding(this, inputSchema);
+    }
+
+    internal void ReportUnknownItems(long count)
+    {
+        Interlocked.Add(ref _ignored, count);
+        using var ch = _host.Start(nameof(SessionRecommendationTransformer));
+        ch.Info(MessageSensitivity.None, $"Ignored {count} items unknown to model '{Model.Name}'.");
+    }
+
+    internal void CheckAlive() => MLNetInternals.CheckAlive(_host);
+}

@@ -1,0 +1,3 @@
+global using MLNet.SessionRec.Baselines;
+global using MLNet.SessionRec.Data;
+global using MLNet.SessionRec.Gru4Rec;
