@@ -18,7 +18,7 @@ internal sealed class TrainingOptions
 
     // Help text from the library's description of the parameter, with the app's (official RSC15) default.
     private static string Describe(Gru4RecParameter p) =>
-        $"GRU4Rec {p.OfficialName}: {p.Help}" + (p.RangeText.Length > 0 ? $"; {p.RangeText}" : "") + $" (default {Gru4RecArguments.DefaultText(p)})";
+        $"GRU4Rec: {p.Help}" + (p.RangeText.Length > 0 ? $"; {p.RangeText}" : "") + $" (default {Gru4RecArguments.DefaultText(p)})";
 
     // The value placeholder in --help: what kind of value the parameter takes.
     private static string HelpName(Gru4RecParameter p) => p.Type switch

@@ -1,5 +1,5 @@
 using System.Reflection;
-using System.Reflection.Emit;
+using MLNet.SessionRec.Tests.Architecture;
 
 namespace MLNet.SessionRec.Tests.Persistence;
 
@@ -13,9 +13,6 @@ public sealed class MLNetInternalsTests
 {
     private const string ModelFormatNamespace = "MLNet.SessionRec.Persistence";
 
-    private static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes)
-        .GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (OpCode)f.GetValue(null)!).ToDictionary(o => o.Value);
-
     [TestMethod]
     public void InternalMLNetMembersExistAndAreUsedOnlyByPersistence()
     {
@@ -25,7 +22,7 @@ public sealed class MLNetInternalsTests
         {
             foreach (var method in type.GetMethods(All).Cast<MethodBase>().Concat(type.GetConstructors(All)))
             {
-                foreach (var member in ReferencedMembers(method))
+                foreach (var member in IlReferences.Members(method))
                 {
                     if (!IsMLNet(member) || IsAccessibleFromOutside(member)) continue;
                     internalUses.Add((type, member));
@@ -98,40 +95,5 @@ public sealed class MLNetInternalsTests
             FieldInfo f => f.IsPublic || f.IsFamily || f.IsFamilyOrAssembly,
             _ => true,
         };
-    }
-
-    // Members referenced by the method's IL, resolved in the running process (throws when one no longer exists).
-    private static IEnumerable<MemberInfo> ReferencedMembers(MethodBase method)
-    {
-        byte[]? il = method.GetMethodBody()?.GetILAsByteArray();
-        if (il == null) yield break;
-        var typeArgs = method.DeclaringType!.IsGenericType ? method.DeclaringType.GetGenericArguments() : null;
-        var methodArgs = method.IsGenericMethod ? method.GetGenericArguments() : null;
-        for (int pos = 0; pos < il.Length;)
-        {
-            short value = il[pos] == 0xFE ? (short)(0xFE00 | il[pos + 1]) : il[pos];
-            pos += il[pos] == 0xFE ? 2 : 1;
-            var op = OpCodesByValue[value];
-            switch (op.OperandType)
-            {
-                case OperandType.InlineMethod or OperandType.InlineField or OperandType.InlineType or OperandType.InlineTok:
-                    int token = BitConverter.ToInt32(il, pos);
-                    MemberInfo resolved;
-                    try { resolved = method.Module.ResolveMember(token, typeArgs, methodArgs)!; }
-                    catch (Exception e) when (e is MissingMemberException or TypeLoadException or BadImageFormatException)
-                    {
-                        throw new AssertFailedException($"{method.DeclaringType.FullName}.{method.Name} references a member that the loaded ML.NET does not have: {e.Message}", e);
-                    }
-                    yield return resolved;
-                    pos += 4;
-                    break;
-                case OperandType.InlineSwitch: pos += 4 + 4 * BitConverter.ToInt32(il, pos); break;
-                case OperandType.InlineNone: break;
-                case OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar: pos += 1; break;
-                case OperandType.InlineVar: pos += 2; break;
-                case OperandType.InlineI8 or OperandType.InlineR: pos += 8; break;
-                default: pos += 4; break;
-            }
-        }
     }
 }
