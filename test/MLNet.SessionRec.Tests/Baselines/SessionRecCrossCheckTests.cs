@@ -14,7 +14,7 @@ public sealed class SessionRecCrossCheckTests
     public TestContext TestContext { get; set; } = null!;
 
     private static string Recommendations(string model) =>
-        Path.Combine(TestData.Root, "rsc15-100k", "session-rec-recommendations", $"recoms_rsc15_100k_{model}.csv");
+        TestData.RequireShared(Path.Combine("rsc15-100k", "session-rec-recommendations", $"recoms_rsc15_100k_{model}.csv"));
 
     /// <summary>
     /// Asserts that every prediction's sorted normalised rule weights equal session-rec's, and returns the share of
@@ -56,6 +56,7 @@ public sealed class SessionRecCrossCheckTests
     }
 
     [TestMethod]
+    [TestCategory(TestData.SharedData)]
     public void AssociationRulesMatchSessionRecLists()
     {
         var train = SessionFileReader.Read(TestData.Rsc15("train_full"));
@@ -64,6 +65,7 @@ public sealed class SessionRecCrossCheckTests
     }
 
     [TestMethod]
+    [TestCategory(TestData.SharedData)]
     public void SequentialRulesMatchSessionRecLists()
     {
         var train = SessionFileReader.Read(TestData.Rsc15("train_full"));

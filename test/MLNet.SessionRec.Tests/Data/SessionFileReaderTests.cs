@@ -25,6 +25,7 @@ public sealed class SessionFileReaderTests
     }
 
     [TestMethod]
+    [TestCategory(TestData.SharedData)]
     public void NowPlayingMatchesAStraightforwardGroupBy()
     {
         // Independent statement of the store's order: group by session, stable sort by time, sessions by first time
@@ -75,9 +76,10 @@ public sealed class SessionFileReaderTests
     }
 
     [TestMethod]
+    [TestCategory(TestData.SharedData)]
     public void DigineticaSampleLoadsThroughColumnMapping()
     {
-        var path = Path.Combine(TestData.Root, "diginetica-sample", "sample_train-item-views.csv");
+        var path = TestData.RequireShared(Path.Combine("diginetica-sample", "sample_train-item-views.csv"));
         var rows = File.ReadLines(path).Skip(1).Select(l => l.Split(';')).ToList();
         var data = SessionFileReader.Read(path, SessionFileOptions.Diginetica);
         Assert.AreEqual(12_391, data.EventCount);

@@ -7,6 +7,7 @@ namespace MLNet.SessionRec.Tests.Data;
 public sealed class SessionTimeSplitTests
 {
     [TestMethod]
+    [TestCategory(TestData.SharedData)]
     public void SplittingTrainFullByOneDayGivesTheOfficialTrainTrAndValid()
     {
         // GRU4Rec's script made rsc15-100k's train_tr / train_valid from train_full with the same rule.
@@ -26,6 +27,7 @@ public sealed class SessionTimeSplitTests
     }
 
     [TestMethod]
+    [TestCategory(TestData.SharedData)]
     public void DatasetSplitAgreesWithTheOfficialFiles()
     {
         var full = SessionFileReader.Read(TestData.Rsc15("train_full"));

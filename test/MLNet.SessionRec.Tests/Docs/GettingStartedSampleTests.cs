@@ -70,7 +70,7 @@ public sealed partial class GettingStartedSampleTests
         string zip = Path.Combine(Path.GetTempPath(), $"getting-started-{Environment.ProcessId}.zip");
         try
         {
-            var (metrics, top) = TrainEvaluateSaveServe(Path.Combine(TestData.Root, "rsc15-100k"), epochs: 1, zip);
+            var (metrics, top) = TrainEvaluateSaveServe(Path.GetDirectoryName(TestData.Rsc15("train_full"))!, epochs: 1, zip);
             Assert.IsGreaterThan(0.4, metrics.At(20).Recall, "one epoch of the official setting (10 epochs: about 0.6)");
             Assert.HasCount(5, top);
             Assert.AreEqual(5, top.Select(t => t.ItemId).Distinct().Count());

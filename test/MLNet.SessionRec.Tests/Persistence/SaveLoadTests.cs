@@ -47,7 +47,7 @@ public sealed class SaveLoadTests
     public void EveryBaselineRoundTripsThroughTheModelFile(SessionBaseline baseline)
     {
         var ml = new MLContext(seed: 1);
-        var train = PipelineTestData.Events(ml, "train_valid");
+        var train = PipelineTestData.Events(ml, "train_full");
         var model = ml.SessionRecommendation().Trainers.Baseline(new SessionBaselineTrainer.Options { Baseline = baseline, TopK = 10 }).Fit(train);
         using var stream = new MemoryStream();
         ml.Model.Save(model, train.Schema, stream);
@@ -64,7 +64,7 @@ public sealed class SaveLoadTests
     private (byte[] Zip, MLContext Ml) SavedMarkov()
     {
         var ml = new MLContext(seed: 1);
-        var train = PipelineTestData.Events(ml, "train_valid");
+        var train = PipelineTestData.Events(ml, "train_full");
         var model = ml.SessionRecommendation().Trainers.Markov().Fit(train);
         using var stream = new MemoryStream();
         ml.Model.Save(model, train.Schema, stream);

@@ -31,7 +31,7 @@ public sealed class EstimatorTests
     public void GetOutputSchemaMatchesTheFittedPipelineForTextAndKeyItems()
     {
         var ml = new MLContext(seed: 1);
-        var train = PipelineTestData.Events(ml, "train_valid");
+        var train = PipelineTestData.Events(ml, "train_full");
         var text = ml.SessionRecommendation().Trainers.Markov();
         var keyed = ml.Transforms.Conversion.MapValueToKey("ItemId").Append(ml.SessionRecommendation().Trainers.Markov());
         foreach (var estimator in new IEstimator<ITransformer>[] { text, keyed })
@@ -66,7 +66,7 @@ public sealed class EstimatorTests
     public void MissingTrainingColumnsAreNamed()
     {
         var ml = new MLContext(seed: 1);
-        var train = PipelineTestData.Events(ml, "train_valid");
+        var train = PipelineTestData.Events(ml, "train_full");
         var e = Assert.Throws<Exception>(() => ml.SessionRecommendation().Trainers.Popularity(timeColumnName: "Timestamp").Fit(train));
         StringAssert.Contains(e.Message, "'Timestamp'");
     }
