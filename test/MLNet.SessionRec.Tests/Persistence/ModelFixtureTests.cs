@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Runtime.Intrinsics.X86;
 using Microsoft.ML;
-using MLNet.SessionRec.Pipeline;
 
 namespace MLNet.SessionRec.Tests.Persistence;
 

@@ -1,12 +1,6 @@
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNet.SessionRec.Baselines;
-using MLNet.SessionRec.Data;
-using MLNet.SessionRec.Evaluation;
-using MLNet.SessionRec.Model;
-using MLNet.SessionRec.Pipeline;
-using MLNet.SessionRec.Training;
 
 namespace MLNet.SessionRec.Tests.Persistence;
 
@@ -75,7 +69,7 @@ public sealed class ModelFixtureWriter
     };
 
     private static Gru4RecModel Gru4Rec(SessionDataset train, string parameters) =>
-        Gru4RecModel.Train(train, Gru4RecOptions.Parse(parameters), new Gru4RecRunSettings { Seed = 7, CpuThreads = 1 });
+        new MLContext(7).SessionRecommendation().Trainers.Gru4Rec(Gru4RecTrainer.Options.Parse(parameters)).Train(train);
 
     /// <summary>
     /// 47 prefixes of test sessions spread over the bundled test file (alternately the first event and all but the
