@@ -16,9 +16,10 @@ internal static class EvaluateCommand
         var cutoffs = new Option<string>("--cutoffs") { HelpName = "LIST", Description = "comma-separated cut-offs K", DefaultValueFactory = _ => "1,5,10,20" };
         var ties = new Option<string>("--ties") { HelpName = "conservative|standard|median", Description = "rank of tied scores: conservative, standard or median", DefaultValueFactory = _ => "conservative" };
         var report = new Option<string?>("--report-json") { HelpName = "PATH", Description = "write the results as JSON (schema in docs/evaluation.md)" };
+        var markdown = new Option<string?>("--report-markdown") { HelpName = "PATH", Description = "write the results table in Markdown (the table the README quotes)" };
         var plot = new Option<string?>("--plot") { HelpName = "PATH.png", Description = "write a PNG of per-epoch Recall/MRR and loss of GRU4Rec" };
         var shared = new TrainingOptions();
-        foreach (var option in new Option[] { train, test, validation, models, cutoffs, ties, report, plot }) command.Options.Add(option);
+        foreach (var option in new Option[] { train, test, validation, models, cutoffs, ties, report, markdown, plot }) command.Options.Add(option);
         shared.AddTo(command);
 
         command.SetAction((parsed, cancellation) =>
@@ -41,6 +42,7 @@ internal static class EvaluateCommand
                 shared.ResolveGru4Rec(parsed),
                 parsed.GetValue(shared.Quiet),
                 parsed.GetValue(report),
+                parsed.GetValue(markdown),
                 parsed.GetValue(plot));
             // Long CPU work runs off the invocation thread so cancellation (Ctrl+C) stays responsive.
             return Task.Run(() => EvaluationRun.Execute(settings, output, cancellation), cancellation);

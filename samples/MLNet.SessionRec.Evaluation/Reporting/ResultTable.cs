@@ -62,6 +62,28 @@ internal static class ResultTable
         foreach (var r in results) output.WriteLine(string.Join('\t', Cells(r, cutoffs).Select(c => c.Replace(",", ""))));
     }
 
+    /// <summary>
+    /// The table in Markdown, as README.md quotes it: the metrics, then the training time (and GRU4Rec's events/s).
+    /// A test compares the README's metric columns with a fresh run of the README's first command.
+    /// </summary>
+    public static string Markdown(IReadOnlyList<ModelResult> results, int[] cutoffs)
+    {
+        int k = cutoffs.Max();
+        var sb = new System.Text.StringBuilder();
+        string[] headers = ["model", .. cutoffs.Select(c => $"Recall@{c}"), $"MRR@{k}", $"Coverage@{k}", "training"];
+        sb.Append("| ").AppendJoin(" | ", headers).AppendLine(" |");
+        sb.Append('|').AppendJoin("", headers.Select(_ => "---|")).AppendLine();
+        foreach (var r in results)
+        {
+            var cells = Cells(r, cutoffs);
+            double s = r.Trained.TrainSeconds;
+            string time = s < 0.1 ? "< 0.1 s" : s.ToString("0.0", CultureInfo.InvariantCulture) + " s";
+            if (r.Trained.Epochs.Count > 0) time += $", {cells[^1]} events/s";
+            sb.Append("| ").AppendJoin(" | ", [.. cells[..^2], time]).AppendLine(" |");
+        }
+        return sb.ToString();
+    }
+
     private static int BestRow(IReadOnlyList<ModelResult> results, int k) =>
         results.Count < 2 ? -1 : Enumerable.Range(0, results.Count).MaxBy(i => results[i].Evaluation.ByCutoff[k].Recall);
 

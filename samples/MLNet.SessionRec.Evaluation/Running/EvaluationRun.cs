@@ -18,6 +18,7 @@ internal sealed record EvaluationSettings(
     Parameters.Gru4RecArguments Gru4Rec,
     bool Quiet,
     string? ReportJson,
+    string? ReportMarkdown,
     string? Plot);
 
 /// <summary>The <c>evaluate</c> command: load, train every model, evaluate it, report.</summary>
@@ -63,6 +64,11 @@ internal static class EvaluationRun
         {
             JsonReport.Write(settings.ReportJson, results, settings.Cutoffs, settings.Ties, data);
             if (!settings.Quiet) console.MarkupLine(Markup.Escape($"report: {settings.ReportJson}"));
+        }
+        if (settings.ReportMarkdown != null)
+        {
+            File.WriteAllText(settings.ReportMarkdown, ResultTable.Markdown(results, settings.Cutoffs));
+            if (!settings.Quiet) console.MarkupLine(Markup.Escape($"markdown: {settings.ReportMarkdown}"));
         }
         if (settings.Plot != null)
         {

@@ -1,0 +1,40 @@
+using MLNet.SessionRec.Tests.App;
+
+namespace MLNet.SessionRec.Tests.Docs;
+
+/// <summary>
+/// The README's table of the default run is what the README's first command prints: the app writes that table
+/// (<c>--report-markdown</c>), and this test runs the default evaluation (bundled rsc15-100k, seed 42, GRU4Rec's ten
+/// epochs and the six baselines) and compares every metric column with the README. The training-time column is
+/// measured, not computed, so it is not compared.
+/// </summary>
+[TestClass]
+public sealed class ReadmeFiguresTests
+{
+    private const string Begin = "<!-- default-run:begin (written by --report-markdown; ReadmeFiguresTests compares it) -->";
+    private const string End = "<!-- default-run:end -->";
+
+    [TestMethod]
+    public void ReadmeDefaultRunTableIsWhatTheFirstCommandPrints()
+    {
+        string readme = File.ReadAllText(Path.Combine(TestData.RepoRoot, "README.md")).ReplaceLineEndings("\n");
+        int begin = readme.IndexOf(Begin, StringComparison.Ordinal), end = readme.IndexOf(End, StringComparison.Ordinal);
+        Assert.IsTrue(begin >= 0 && end > begin, "README.md lacks the default-run table markers");
+        var quoted = MetricRows(readme[(begin + Begin.Length)..end]);
+
+        using var dir = new AppRunner.TempDir();
+        string path = dir.File("default.md");
+        AppRunner.Run("--quiet", "--report-markdown", path).AssertSuccess();
+        var fresh = MetricRows(File.ReadAllText(path));
+
+        Assert.HasCount(7, fresh, "gru4rec and six baselines");
+        Assert.AreEqual(string.Join("\n", fresh), string.Join("\n", quoted),
+            "README's default-run table differs from a fresh default run; paste the output of --report-markdown:\n" + File.ReadAllText(path));
+    }
+
+    // The table rows without the last (training time) column.
+    private static List<string> MetricRows(string table) => table.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Where(l => l.StartsWith('|') && !l.StartsWith("|---", StringComparison.Ordinal))
+        .Select(l => string.Join(" | ", l.Trim('|').Split('|').Select(c => c.Trim()).SkipLast(1)))
+        .ToList();
+}
