@@ -18,6 +18,11 @@ public static class SessionModelRegistry
         [Baselines.MarkovModel.Kind] = Baselines.MarkovModel.Read,
         [Baselines.AssociationRulesModel.Kind] = Baselines.AssociationRulesModel.Read,
         [Baselines.SequentialRulesModel.Kind] = Baselines.SequentialRulesModel.Read,
+        [Baselines.SessionKnnModel.Kind] = Baselines.SessionKnnModel.Read,
+        [Baselines.VectorSessionKnnModel.Kind] = Baselines.VectorSessionKnnModel.Read,
+        [Baselines.SequentialSessionKnnModel.Kind] = Baselines.SequentialSessionKnnModel.Read,
+        [Baselines.StanModel.Kind] = Baselines.StanModel.Read,
+        [Baselines.VStanModel.Kind] = Baselines.VStanModel.Read,
     };
 
     /// <summary>Writes <paramref name="model"/> with a header (magic, format version, kind).</summary>
