@@ -43,4 +43,14 @@ internal static class TestData
         if (!string.IsNullOrEmpty(env)) return env;
         return Path.GetFullPath(Path.Combine(FindRepoRoot(), "..", "shared", "data"));
     }
+
+    /// <summary>
+    /// Whether libtorch takes its AVX-512 CPU kernels here, as on the machines where the checked-in GRU4Rec figures and
+    /// fixtures were made: its vector code differs by instruction set in the last bit of a score, so GRU4Rec results
+    /// are bit-identical only between machines on the same path.
+    /// </summary>
+    public static bool TorchTakesAvx512Path =>
+        System.Runtime.Intrinsics.X86.Avx512F.IsSupported && System.Runtime.Intrinsics.X86.Avx512BW.IsSupported &&
+        System.Runtime.Intrinsics.X86.Avx512DQ.IsSupported && System.Runtime.Intrinsics.X86.Avx512F.VL.IsSupported &&
+        string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ATEN_CPU_CAPABILITY")) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("MKL_CBWR"));
 }

@@ -14,7 +14,13 @@ internal static class ModelFactory
         if (name == ModelNames.Gru4Rec) return Gru4RecAdapter.Train(request, progress, cancellation);
         if (!SessionBaselines.TryParse(name, out var baseline)) throw new UsageException($"unknown model '{name}'.");
         progress.BeginModel(name, 0);
-        var options = new SessionBaselineTrainer.Options { Baseline = baseline };
+        // session-rec's example configuration (conf/example_next.yml) where it has one, as the comparison studies ran them.
+        var options = new SessionBaselineTrainer.Options
+        {
+            Baseline = baseline,
+            SessionKnn = SessionKnnOptions.SessionRecExample,
+            VectorSessionKnn = VectorSessionKnnOptions.SessionRecExample,
+        };
         var watch = Stopwatch.StartNew();
         var model = new MLContext(request.Seed).SessionRecommendation().Trainers.Baseline(options).Train(request.Train);
         double seconds = watch.Elapsed.TotalSeconds;

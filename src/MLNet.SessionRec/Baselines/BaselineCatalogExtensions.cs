@@ -59,6 +59,46 @@ public static class BaselineCatalogExtensions
             SequentialRules = new SequentialRulesOptions { Pruning = pruning, Steps = steps },
         }, sessionColumnName, itemColumnName, timeColumnName, topK));
 
+    /// <summary>S-KNN: session-based kNN (session-rec's <c>knn.sknn.ContextKNN</c>; docs/evaluation.md).</summary>
+    public static SessionBaselineTrainer SessionKnn(this SessionRecommendationCatalog.SessionRecommendationTrainers catalog,
+        string sessionColumnName = DefaultColumns.SessionId, string itemColumnName = DefaultColumns.ItemId,
+        string timeColumnName = DefaultColumns.Time, int k = SessionKnnOptions.Defaults.K,
+        int sampleSize = SessionKnnOptions.Defaults.SampleSize, int topK = DefaultColumns.TopK) =>
+        catalog.Baseline(Columns(new() { Baseline = SessionBaseline.SessionKnn, SessionKnn = new SessionKnnOptions { K = k, SampleSize = sampleSize } },
+            sessionColumnName, itemColumnName, timeColumnName, topK));
+
+    /// <summary>V-SKNN: vector multiplication session kNN (session-rec's <c>knn.vsknn.VMContextKNN</c>).</summary>
+    public static SessionBaselineTrainer VectorSessionKnn(this SessionRecommendationCatalog.SessionRecommendationTrainers catalog,
+        string sessionColumnName = DefaultColumns.SessionId, string itemColumnName = DefaultColumns.ItemId,
+        string timeColumnName = DefaultColumns.Time, int k = VectorSessionKnnOptions.Defaults.K,
+        int sampleSize = VectorSessionKnnOptions.Defaults.SampleSize, int topK = DefaultColumns.TopK) =>
+        catalog.Baseline(Columns(new() { Baseline = SessionBaseline.VectorSessionKnn, VectorSessionKnn = new VectorSessionKnnOptions { K = k, SampleSize = sampleSize } },
+            sessionColumnName, itemColumnName, timeColumnName, topK));
+
+    /// <summary>S-SKNN: sequence-aware session kNN.</summary>
+    public static SessionBaselineTrainer SequentialSessionKnn(this SessionRecommendationCatalog.SessionRecommendationTrainers catalog,
+        string sessionColumnName = DefaultColumns.SessionId, string itemColumnName = DefaultColumns.ItemId,
+        string timeColumnName = DefaultColumns.Time, int k = SequentialSessionKnnOptions.Defaults.K,
+        int sampleSize = SequentialSessionKnnOptions.Defaults.SampleSize, int topK = DefaultColumns.TopK) =>
+        catalog.Baseline(Columns(new() { Baseline = SessionBaseline.SequentialSessionKnn, SequentialSessionKnn = new SequentialSessionKnnOptions { K = k, SampleSize = sampleSize } },
+            sessionColumnName, itemColumnName, timeColumnName, topK));
+
+    /// <summary>STAN: sequence- and time-aware neighbourhood (Garg et al. 2019).</summary>
+    public static SessionBaselineTrainer Stan(this SessionRecommendationCatalog.SessionRecommendationTrainers catalog,
+        string sessionColumnName = DefaultColumns.SessionId, string itemColumnName = DefaultColumns.ItemId,
+        string timeColumnName = DefaultColumns.Time, int k = StanOptions.Defaults.K,
+        int sampleSize = StanOptions.Defaults.SampleSize, int topK = DefaultColumns.TopK) =>
+        catalog.Baseline(Columns(new() { Baseline = SessionBaseline.Stan, Stan = new StanOptions { K = k, SampleSize = sampleSize } },
+            sessionColumnName, itemColumnName, timeColumnName, topK));
+
+    /// <summary>V-STAN: STAN with V-SKNN's weighting and IDF (Ludewig, Latifi &amp; Jannach 2021).</summary>
+    public static SessionBaselineTrainer VStan(this SessionRecommendationCatalog.SessionRecommendationTrainers catalog,
+        string sessionColumnName = DefaultColumns.SessionId, string itemColumnName = DefaultColumns.ItemId,
+        string timeColumnName = DefaultColumns.Time, int k = VStanOptions.Defaults.K,
+        int sampleSize = VStanOptions.Defaults.SampleSize, int topK = DefaultColumns.TopK) =>
+        catalog.Baseline(Columns(new() { Baseline = SessionBaseline.VStan, VStan = new VStanOptions { K = k, SampleSize = sampleSize } },
+            sessionColumnName, itemColumnName, timeColumnName, topK));
+
     private static SessionBaselineTrainer.Options Columns(SessionBaselineTrainer.Options options, string session, string item, string time, int topK)
     {
         options.SessionColumnName = session;

@@ -34,7 +34,40 @@ internal static class BaselineKinds
                 ["pruning"] = o.SequentialRules.Pruning, ["steps"] = o.SequentialRules.Steps,
                 ["weighting"] = o.SequentialRules.Weighting.ToString().ToLowerInvariant(),
             }),
+        new(SessionBaseline.SessionKnn, SessionKnnModel.Kind, (d, o) => SessionKnnModel.Train(d, o.SessionKnn), SessionKnnModel.Read,
+            o => new Dictionary<string, object>
+            {
+                ["k"] = o.SessionKnn.K, ["sample_size"] = o.SessionKnn.SampleSize, ["similarity"] = Lower(o.SessionKnn.Similarity),
+                ["remind"] = o.SessionKnn.Remind, ["pop_boost"] = o.SessionKnn.PopBoost,
+            }),
+        new(SessionBaseline.VectorSessionKnn, VectorSessionKnnModel.Kind, (d, o) => VectorSessionKnnModel.Train(d, o.VectorSessionKnn), VectorSessionKnnModel.Read,
+            o => new Dictionary<string, object>
+            {
+                ["k"] = o.VectorSessionKnn.K, ["sample_size"] = o.VectorSessionKnn.SampleSize, ["similarity"] = Lower(o.VectorSessionKnn.Similarity),
+                ["weighting"] = Lower(o.VectorSessionKnn.Weighting), ["weighting_score"] = Lower(o.VectorSessionKnn.WeightingScore),
+                ["idf_weighting"] = o.VectorSessionKnn.IdfWeighting, ["remind"] = o.VectorSessionKnn.Remind,
+            }),
+        new(SessionBaseline.SequentialSessionKnn, SequentialSessionKnnModel.Kind, (d, o) => SequentialSessionKnnModel.Train(d, o.SequentialSessionKnn), SequentialSessionKnnModel.Read,
+            o => new Dictionary<string, object>
+            {
+                ["k"] = o.SequentialSessionKnn.K, ["sample_size"] = o.SequentialSessionKnn.SampleSize,
+                ["similarity"] = Lower(o.SequentialSessionKnn.Similarity), ["weighting"] = Lower(o.SequentialSessionKnn.Weighting),
+            }),
+        new(SessionBaseline.Stan, StanModel.Kind, (d, o) => StanModel.Train(d, o.Stan), StanModel.Read,
+            o => new Dictionary<string, object?>
+            {
+                ["k"] = o.Stan.K, ["sample_size"] = o.Stan.SampleSize, ["lambda_spw"] = o.Stan.LambdaSpw, ["lambda_snh"] = o.Stan.LambdaSnh,
+                ["lambda_inh"] = o.Stan.LambdaInh,
+            }.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value!)),
+        new(SessionBaseline.VStan, VStanModel.Kind, (d, o) => VStanModel.Train(d, o.VStan), VStanModel.Read,
+            o => new Dictionary<string, object?>
+            {
+                ["k"] = o.VStan.K, ["sample_size"] = o.VStan.SampleSize, ["lambda_spw"] = o.VStan.LambdaSpw, ["lambda_snh"] = o.VStan.LambdaSnh,
+                ["lambda_inh"] = o.VStan.LambdaInh, ["lambda_ipw"] = o.VStan.LambdaIpw, ["lambda_idf"] = o.VStan.LambdaIdf,
+            }.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value!)),
     ];
+
+    private static string Lower<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 
     public static Entry Of(SessionBaseline baseline) =>
         All.FirstOrDefault(k => k.Baseline == baseline) ?? throw new ArgumentOutOfRangeException(nameof(baseline), baseline, "Unknown baseline.");

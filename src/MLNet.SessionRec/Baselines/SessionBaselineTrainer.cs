@@ -23,6 +23,21 @@ public enum SessionBaseline
 
     /// <summary>SR ("sr"): sequential rules of the last item.</summary>
     SequentialRules,
+
+    /// <summary>S-KNN ("sknn"): session-based kNN over recent sessions sharing the session's items.</summary>
+    SessionKnn,
+
+    /// <summary>V-SKNN ("vsknn"): vector multiplication session kNN (position-weighted session, decayed neighbours, IDF).</summary>
+    VectorSessionKnn,
+
+    /// <summary>S-SKNN ("ssknn"): sequence-aware session kNN.</summary>
+    SequentialSessionKnn,
+
+    /// <summary>STAN ("stan"): sequence- and time-aware neighbourhood.</summary>
+    Stan,
+
+    /// <summary>V-STAN ("vstan"): STAN with V-SKNN's item weighting and IDF.</summary>
+    VStan,
 }
 
 /// <summary>Estimator of a session baseline (<see cref="SessionBaseline"/>); trained in one pass over the events.</summary>
@@ -45,6 +60,21 @@ public sealed class SessionBaselineTrainer : SessionTrainerBase<SessionBaselineT
 
         /// <summary>Sequential-rule parameters.</summary>
         public SequentialRulesOptions SequentialRules { get; set; } = new();
+
+        /// <summary>S-KNN parameters.</summary>
+        public SessionKnnOptions SessionKnn { get; set; } = new();
+
+        /// <summary>V-SKNN parameters.</summary>
+        public VectorSessionKnnOptions VectorSessionKnn { get; set; } = new();
+
+        /// <summary>S-SKNN parameters.</summary>
+        public SequentialSessionKnnOptions SequentialSessionKnn { get; set; } = new();
+
+        /// <summary>STAN parameters.</summary>
+        public StanOptions Stan { get; set; } = new();
+
+        /// <summary>V-STAN parameters.</summary>
+        public VStanOptions VStan { get; set; } = new();
 
         /// <summary>The parameters of the selected baseline by name (for reports), e.g. neighbors, lambda, alpha.</summary>
         public IReadOnlyDictionary<string, object> GetParameters() => BaselineKinds.Of(Baseline).Parameters(this);
@@ -72,7 +102,7 @@ public sealed class SessionBaselineTrainer : SessionTrainerBase<SessionBaselineT
     }
 }
 
-/// <summary>The baselines' names as the sample app and reports use them ("pop", "spop", "itemknn", "markov", "ar", "sr").</summary>
+/// <summary>The baselines' names as the sample app and reports use them ("pop", "spop", "itemknn", "markov", "ar", "sr", "sknn", "vsknn", "ssknn", "stan", "vstan").</summary>
 public static class SessionBaselines
 {
     /// <summary>Every baseline's name, in <see cref="SessionBaseline"/> order.</summary>

@@ -27,10 +27,25 @@ public sealed class ReadmeFiguresTests
         AppRunner.Run("--quiet", "--report-markdown", path).AssertSuccess();
         var fresh = MetricRows(File.ReadAllText(path));
 
-        Assert.HasCount(7, fresh, "gru4rec and six baselines");
-        Assert.AreEqual(string.Join("\n", fresh), string.Join("\n", quoted),
-            "README's default-run table differs from a fresh default run; paste the output of --report-markdown:\n" + File.ReadAllText(path));
+        Assert.HasCount(12, fresh, "gru4rec and eleven baselines");
+        string hint = "README's default-run table differs from a fresh default run; paste the output of --report-markdown:\n" + File.ReadAllText(path);
+        Assert.AreEqual(string.Join("\n", fresh.Where(r => !IsGru4Rec(r))), string.Join("\n", quoted.Where(r => !IsGru4Rec(r))), hint);
+        string freshGru = fresh.Single(IsGru4Rec), quotedGru = quoted.Single(IsGru4Rec);
+        if (TestData.TorchTakesAvx512Path) Assert.AreEqual(freshGru, quotedGru, hint);
+        else
+        {
+            // libtorch's AVX2 kernels differ from the AVX-512 ones the README was made with in the last bit of a score,
+            // which moves a few ranks over ten epochs: the figures agree to about 0.005.
+            var a = Metrics(freshGru);
+            var b = Metrics(quotedGru);
+            for (int i = 0; i < a.Length; i++) Assert.AreEqual(b[i], a[i], 0.01, hint);
+        }
     }
+
+    private static bool IsGru4Rec(string row) => row.StartsWith("gru4rec |", StringComparison.Ordinal);
+
+    private static double[] Metrics(string row) =>
+        row.Split(" | ").Skip(1).Select(c => double.Parse(c, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
     // The table rows without the last (training time) column.
     private static List<string> MetricRows(string table) => table.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.Intrinsics.X86;
 using Microsoft.ML;
 
 namespace MLNet.SessionRec.Tests.Persistence;
@@ -54,9 +53,7 @@ public sealed class ModelFixtureTests
     public TestContext TestContext { get; set; } = null!;
 
     /// <summary>Whether libtorch computes as where the fixtures were written: AVX-512, no override of its kernel choice.</summary>
-    private static bool SameTorchKernels =>
-        Avx512F.IsSupported && Avx512BW.IsSupported && Avx512DQ.IsSupported && Avx512F.VL.IsSupported &&
-        string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ATEN_CPU_CAPABILITY")) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("MKL_CBWR"));
+    private static bool SameTorchKernels => TestData.TorchTakesAvx512Path;
 
     [TestMethod]
     public void EveryFixtureHasItsZipAndExpectedLists()
