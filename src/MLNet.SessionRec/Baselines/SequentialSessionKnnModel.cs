@@ -3,7 +3,7 @@ using MLNet.SessionRec.Persistence;
 
 namespace MLNet.SessionRec.Baselines;
 
-/// <summary>Settings of <see cref="SequentialSessionKnnModel"/>; names and defaults of the authors' sequence-aware S-KNN (<c>SeqSessionKNN</c>, see docs/session-knn.md).</summary>
+/// <summary>Settings of <see cref="SequentialSessionKnnModel"/>; names and defaults of the authors' sequence-aware S-KNN (<c>SeqSessionKNN</c>, see docs/evaluation.md (session-based kNN)).</summary>
 public sealed class SequentialSessionKnnOptions
 {
     /// <summary>The defaults (session-rec's), also used by the catalog's default arguments.</summary>
@@ -45,7 +45,7 @@ public sealed class SequentialSessionKnnOptions
 /// S-SKNN, sequence-aware session-based kNN (Ludewig &amp; Jannach 2018; the authors' <c>SeqSessionKNN</c>): the
 /// neighbours of S-KNN, each weighted by the decay of the position, counted from the end of the current session,
 /// of the most recent event whose item the neighbour contains: item i scores
-/// <c>Σ_n sim(s, n) · decay(d_n) · 1[i ∈ n]</c>. See docs/session-knn.md.
+/// <c>Σ_n sim(s, n) · decay(d_n) · 1[i ∈ n]</c>. See docs/evaluation.md (session-based kNN).
 /// </summary>
 public sealed class SequentialSessionKnnModel : SessionNeighborhoodModel
 {

@@ -54,7 +54,7 @@ public sealed class SessionKnnOptions
 /// <summary>
 /// S-KNN, session-based kNN (Jannach &amp; Ludewig 2017; session-rec <c>knn.sknn.ContextKNN</c>): the neighbours
 /// are the <c>k</c> candidate sessions most similar to the current session's item set, and item i scores
-/// <c>Σ_n sim(s, n) · 1[i ∈ n]</c> over the neighbours. See docs/session-knn.md.
+/// <c>Σ_n sim(s, n) · 1[i ∈ n]</c> over the neighbours. See docs/evaluation.md (session-based kNN).
 /// </summary>
 public sealed class SessionKnnModel : SessionNeighborhoodModel
 {

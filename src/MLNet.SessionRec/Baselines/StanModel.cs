@@ -44,7 +44,7 @@ public sealed class StanOptions
 /// current session's events are weighted by position (λ1), the cosine similarity of the weighted session to a
 /// candidate is decayed by the candidate's age (λ2), and a neighbour's item is decayed by its distance in the
 /// neighbour to the neighbour's last item shared with the session (λ3): item i scores
-/// <c>Σ_n sim(s, n) · exp(−|q_n(i) − q_n*| / λ3) · 1[i ∈ n]</c>. See docs/session-knn.md.
+/// <c>Σ_n sim(s, n) · exp(−|q_n(i) − q_n*| / λ3) · 1[i ∈ n]</c>. See docs/evaluation.md (session-based kNN).
 /// </summary>
 public sealed class StanModel : SessionNeighborhoodModel
 {

@@ -56,7 +56,7 @@ public sealed class VStanOptions
 /// V-STAN (Ludewig, Latifi &amp; Jannach 2021; session-rec <c>knn.vstan.VSKNN_STAN</c>): STAN with V-SKNN's
 /// neighbour decay and IDF term: item i scores
 /// <c>Σ_n sim(s, n) · exp(−|q_n(i) − q_n*| / λ3) · (1 + idf_i · λ_idf) · exp((p_n* − L) / λ_ipw) · 1[i ∈ n]</c>,
-/// with STAN's similarity. See docs/session-knn.md.
+/// with STAN's similarity. See docs/evaluation.md (session-based kNN).
 /// </summary>
 public sealed class VStanModel : SessionNeighborhoodModel
 {

@@ -79,7 +79,7 @@ public sealed class VectorSessionKnnOptions
 /// <c>knn.vsknn.VMContextKNN</c>): the current session is a vector of position weights w_i (later events weigh
 /// more), the similarity to a candidate is <see cref="VectorSessionKnnOptions.Similarity"/>, and item i scores
 /// <c>Σ_n sim(s, n) · (1 + idf_i · idf_weighting) · decay(d_n) · 1[i ∈ n]</c> where d_n is the position, counted
-/// from the end of the session, of the most recent event whose item n contains. See docs/session-knn.md.
+/// from the end of the session, of the most recent event whose item n contains. See docs/evaluation.md (session-based kNN).
 /// </summary>
 public sealed class VectorSessionKnnModel : SessionNeighborhoodModel
 {

@@ -5,7 +5,7 @@ namespace MLNet.SessionRec.Tests.Baselines;
 
 /// <summary>
 /// The session-kNN family on rsc15-100k (train_full -> test, conservative ties) keeps the figures of
-/// docs/session-knn.md, each within 0.01: S-KNN and V-SKNN with session-rec's conf/example_next.yml, the others with
+/// docs/evaluation.md (session-based kNN), each within 0.01: S-KNN and V-SKNN with session-rec's conf/example_next.yml, the others with
 /// session-rec's defaults. These are this implementation's own figures (V-SKNN's lists are checked against
 /// session-rec's in <see cref="VsknnCrossCheckTests"/>), kept as a regression guard.
 /// </summary>
