@@ -186,7 +186,7 @@ internal sealed class Gru4RecNetwork : nn.Module
     /// Inverted dropout with a mask drawn on <paramref name="x"/>'s device: by the trainer's own CPU generator on the CPU
     /// (seeded runs do not touch torch's global one), by the device's default generator elsewhere (null).
     /// </summary>
-    private static Tensor Dropout(Tensor x, double p, Generator? generator)
+    internal static Tensor Dropout(Tensor x, double p, Generator? generator)
     {
         if (generator is not null && x.device_type != DeviceType.CPU)
             throw new InvalidOperationException($"GRU4Rec dropout on {x.device}: TorchSharp's generators draw on the CPU only; pass no generator to use the device's own.");
