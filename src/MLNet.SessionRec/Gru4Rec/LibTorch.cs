@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using TorchSharp;
@@ -26,9 +25,13 @@ public sealed record LibTorchInfo(string Directory, string Version, string Versi
 /// <para>
 /// The directory's libtorch must be the version TorchSharp's native bridge was built for (<see cref="RequiredVersion"/>):
 /// it is read from the install's <c>version.py</c> (PyTorch) or <c>build-version</c> (libtorch archive) next to the
-/// folder, and a different or unknown version is refused with what was found. The libraries are loaded by path, and
-/// TorchSharp's own requests for <c>torch_cpu</c> / <c>torch_cuda</c> are answered with them, so a CPU libtorch package
-/// next to the executable is never loaded as a second copy.
+/// folder, and a different or unknown version is refused with what was found. The libraries are loaded by path;
+/// TorchSharp then finds them by their names (sonames) and binds its bridge to them.
+/// </para>
+/// <para>
+/// The application must not ship a libtorch of its own (a <c>libtorch-cpu-*</c> or <c>TorchSharp-cuda-*</c> package):
+/// TorchSharp 0.107 loads such a copy by its path when it initialises, and two libtorch copies in one process abort it.
+/// Such an application is refused with the path of its copy; in this repository build with <c>-p:TorchBackend=none</c>.
 /// </para>
 /// </summary>
 public static class LibTorch
@@ -42,7 +45,6 @@ public static class LibTorch
     private static readonly object Gate = new();
     private static readonly Dictionary<string, IntPtr> Handles = new(StringComparer.Ordinal);
     private static bool _environmentApplied;
-    private static bool _resolverSet;
 
     /// <summary>What was loaded in this process by <see cref="Load(string)"/>, or null.</summary>
     public static LibTorchInfo? Loaded { get; private set; }
@@ -55,7 +57,8 @@ public static class LibTorch
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="FileNotFoundException">The directory holds no libtorch (<c>libtorch_cpu</c>).</exception>
     /// <exception cref="NotSupportedException">Its libtorch version is not <see cref="RequiredVersion"/>, or cannot be read.</exception>
-    /// <exception cref="InvalidOperationException">TorchSharp (or another call) has already loaded a libtorch in this process.</exception>
+    /// <exception cref="InvalidOperationException">TorchSharp (or another call) has already loaded a libtorch in this process, or the
+    /// application ships its own libtorch.</exception>
     /// <exception cref="DllNotFoundException">The libraries are there but do not load (e.g. missing CUDA libraries).</exception>
     public static LibTorchInfo Load(string directory)
     {
@@ -76,26 +79,18 @@ public static class LibTorch
             }
             if (LoadedTorchModule() is { } already)
                 throw new InvalidOperationException($"TorchSharp has already loaded libtorch ({already}): load '{full}' before anything uses TorchSharp.");
+            if (ShippedLibTorch(cpuLibrary) is { } shipped)
+                throw new InvalidOperationException($"This application ships its own libtorch ('{shipped}'), which TorchSharp would load as well (two libtorch copies abort the process): " +
+                    $"build it without a libtorch package (-p:TorchBackend=none in this repository) to load libtorch from '{full}'.");
             bool hasCuda = File.Exists(Path.Combine(full, FileName("torch_cuda")));
-            // Answer TorchSharp's own loads of torch_cpu / torch_cuda with these libraries (a CPU libtorch package next to
-            // the executable would otherwise be loaded by its path as a second copy); LibTorchSharp itself loads as
-            // usual and binds to the loaded libtorch by soname.
-            if (!_resolverSet)
-            {
-                try { NativeLibrary.SetDllImportResolver(typeof(torch).Assembly, Resolve); }
-                catch (InvalidOperationException e)
-                {
-                    throw new InvalidOperationException($"Cannot load '{full}': something else has registered how TorchSharp's native libraries are found ({e.Message}).", e);
-                }
-                _resolverSet = true;
-            }
+            // Dependencies first; torch_global_deps (which pulls in CUDA libraries) is optional, as for PyTorch itself.
             string[] order = ["torch_global_deps", "c10", "c10_cuda", "torch_cpu", "torch_cuda", "torch"];
             foreach (string name in order)
             {
                 string path = Path.Combine(full, FileName(name));
                 if (!File.Exists(path)) continue;
                 if (NativeLibrary.TryLoad(path, out var handle)) { Handles[name] = handle; continue; }
-                if (name == "torch_global_deps") continue; // optional, as for PyTorch itself
+                if (name == "torch_global_deps") continue;
                 try { handle = NativeLibrary.Load(path); }
                 catch (DllNotFoundException e) { throw new DllNotFoundException($"Loading '{path}' failed: {OneLine(e.Message)}", e); }
                 Handles[name] = handle;
@@ -134,13 +129,23 @@ public static class LibTorch
         _environmentApplied = true;
     }
 
-    private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
+    /// <summary>
+    /// The path of a libtorch (<c>torch_cpu</c>) that TorchSharp would find by itself in the application's native
+    /// search directories (a libtorch package of the application), other than <paramref name="ours"/>; null when none.
+    /// </summary>
+    internal static string? ShippedLibTorch(string ours)
     {
-        string name = Path.GetFileName(libraryName);
-        if (name.StartsWith("lib", StringComparison.Ordinal)) name = name[3..];
-        foreach (string suffix in new[] { ".so", ".dll", ".dylib" })
-            if (name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)) name = name[..^suffix.Length];
-        lock (Gate) return name is "torch_cpu" or "torch_cuda" or "torch" or "c10" or "c10_cuda" && Handles.TryGetValue(name, out var h) ? h : IntPtr.Zero;
+        var directories = new List<string>();
+        if (AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") is string list)
+            directories.AddRange(list.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        directories.Add(AppContext.BaseDirectory);
+        if (Path.GetDirectoryName(typeof(torch).Assembly.Location) is { Length: > 0 } torchSharp) directories.Add(torchSharp);
+        foreach (string directory in directories)
+        {
+            string candidate = Path.GetFullPath(Path.Combine(directory, FileName("torch_cpu")));
+            if (File.Exists(candidate) && !string.Equals(candidate, Path.GetFullPath(ours), StringComparison.Ordinal)) return candidate;
+        }
+        return null;
     }
 
     /// <summary>The file name of libtorch library <paramref name="name"/> on this platform (torch_cpu: libtorch_cpu.so, torch_cpu.dll, libtorch_cpu.dylib).</summary>

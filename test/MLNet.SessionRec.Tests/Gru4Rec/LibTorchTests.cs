@@ -87,12 +87,13 @@ public sealed class LibTorchTests
     public void LoadingAfterTorchSharpInitialisedIsRefused()
     {
         using (var t = TorchSharp.torch.zeros(1)) Assert.AreEqual(0f, t.item<float>()); // TorchSharp is initialised now
-        Assert.IsNotNull(LibTorch.LoadedTorchModule(), "the process maps libtorch now");
+        string? mapped = LibTorch.LoadedTorchModule();
+        Assert.IsNotNull(mapped, "the process maps libtorch now");
         using var temp = new AppRunner.TempDir();
         string lib = PyTorchLike(temp, "2.10.0+cu128", "torch_cpu", "torch_cuda", "c10", "torch");
         var e = Assert.ThrowsExactly<InvalidOperationException>(() => LibTorch.Load(lib));
         StringAssert.Contains(e.Message, "already loaded libtorch");
-        StringAssert.Contains(e.Message, LibTorch.FileName("torch_cpu"));
+        StringAssert.Contains(e.Message, mapped);
         Assert.IsNull(LibTorch.Loaded);
     }
 
@@ -118,36 +119,75 @@ public sealed class LibTorchTests
         StringAssert.StartsWith(typeof(TorchSharp.torch).Assembly.GetName().Version!.ToString(), "0.107.");
     }
 
+    private static string AppDirectory()
+    {
+        string configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        string appDir = Path.Combine(TestData.RepoRoot, "samples", "MLNet.SessionRec.Evaluation", "bin", configuration, "net10.0");
+        Assert.IsTrue(File.Exists(Path.Combine(appDir, AppDll)), $"app not built: {appDir}");
+        return appDir;
+    }
+
+    private const string AppDll = "MLNet.SessionRec.Evaluation.dll";
+
+    private static readonly Regex LibTorchFile = new(@"^lib(c10|c10_cuda|torch|torch_cpu|torch_cuda|torch_global_deps|gomp-[0-9a-f]+|shm|aoti_custom_ops|backend_with_compiler|jitbackend_test|nnapi_backend|torchbind_test|torch_python)\.so(\.\d+)?$");
+
     /// <summary>
-    /// The route end to end on the CPU: this build's libtorch placed in a PyTorch-like torch/lib (links to the files),
-    /// loaded with --libtorch in a fresh app process, trains the same model as without it.
+    /// An application that ships libtorch (this repository's default build) refuses a libtorch directory with the path of
+    /// its own copy: TorchSharp would load both, and two copies abort the process.
+    /// </summary>
+    [TestMethod]
+    public void AnApplicationWithItsOwnLibtorchIsRefused()
+    {
+        string appDir = AppDirectory();
+        using var temp = new AppRunner.TempDir();
+        string lib = PyTorchLike(temp, "2.10.0+cu128", "torch_cpu", "torch_cuda", "c10", "torch");
+        var (code, _, err) = RunApp(Path.Combine(appDir, AppDll), ["--libtorch", lib, "--models", "pop"]);
+        Assert.AreEqual(1, code, err);
+        StringAssert.Contains(err, "error: --libtorch: This application ships its own libtorch");
+        StringAssert.Contains(err, Path.Combine("runtimes", "linux-x64", "native", "libtorch_cpu.so"));
+        StringAssert.Contains(err, "-p:TorchBackend=none");
+        Assert.HasCount(1, err.Split('\n', StringSplitOptions.RemoveEmptyEntries), err);
+    }
+
+    /// <summary>
+    /// The route end to end on the CPU: the app without its libtorch (as built with -p:TorchBackend=none: its files
+    /// linked, libtorch left out) loads this build's libtorch from a PyTorch-like torch/lib with --libtorch, in a fresh
+    /// process, and trains the same model, bit for bit, as the app with its own.
     /// </summary>
     [TestMethod]
     public void TheAppTrainsWithLibtorchFromADirectoryLikeWithItsOwn()
     {
         if (!OperatingSystem.IsLinux()) Assert.Inconclusive("the check links Linux libtorch files");
-        string configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        string appDir = Path.Combine(TestData.RepoRoot, "samples", "MLNet.SessionRec.Evaluation", "bin", configuration, "net10.0");
-        string app = Path.Combine(appDir, "MLNet.SessionRec.Evaluation.dll");
+        string appDir = AppDirectory();
         string natives = Path.Combine(appDir, "runtimes", "linux-x64", "native");
-        Assert.IsTrue(File.Exists(app) && Directory.Exists(natives), $"app not built: {app}");
         using var temp = new AppRunner.TempDir();
+        // The app without libtorch: hard links (the host resolves symbolic links to the original folder), copies where they fail.
+        string bare = Path.Combine(temp.Path, "app");
+        foreach (string file in Directory.GetFiles(appDir, "*", SearchOption.AllDirectories))
+        {
+            string relative = Path.GetRelativePath(appDir, file);
+            if (Path.GetDirectoryName(file) == natives && LibTorchFile.IsMatch(Path.GetFileName(file))) continue;
+            string target = Path.Combine(bare, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            if (HardLink(file, target) != 0) File.Copy(file, target);
+        }
         string lib = Path.Combine(temp.Path, "torch", "lib");
         Directory.CreateDirectory(lib);
         File.WriteAllText(Path.Combine(temp.Path, "torch", "version.py"), "__version__ = '2.10.0+cpu'\n");
         foreach (string file in Directory.GetFiles(natives))
-        {
-            string name = Path.GetFileName(file);
-            if (Regex.IsMatch(name, @"^lib(c10|torch|torch_cpu|torch_global_deps|gomp-[0-9a-f]+)\.so(\.\d+)?$"))
-                File.CreateSymbolicLink(Path.Combine(lib, name), file);
-        }
+            if (LibTorchFile.IsMatch(Path.GetFileName(file))) File.CreateSymbolicLink(Path.Combine(lib, Path.GetFileName(file)), file);
         string[] train = ["train", "-q", "--train", TestData.Rsc15("train_full"), "--n-epochs", "1", "--layers", "8", "--n-sample", "16", "--batch-size", "64"];
-        var (withDir, withErr) = RunApp(app, [.. train, "-o", temp.File("dir.zip"), "--libtorch", lib]);
-        StringAssert.Contains(withErr, $"libtorch 2.10.0+cpu (CPU only) from {lib}");
-        RunApp(app, [.. train, "-o", temp.File("own.zip")]);
+
+        var (code, _, err) = RunApp(Path.Combine(bare, AppDll), [.. train, "-o", temp.File("dir.zip"), "--libtorch", lib]);
+        Assert.AreEqual(0, code, err);
+        StringAssert.Contains(err, $"libtorch 2.10.0+cpu (CPU only) from {lib}");
+        (code, _, err) = RunApp(Path.Combine(appDir, AppDll), [.. train, "-o", temp.File("own.zip")]);
+        Assert.AreEqual(0, code, err);
         CollectionAssert.AreEqual(ModelBody(temp.File("own.zip")), ModelBody(temp.File("dir.zip")), "the model differs with the directory's libtorch");
-        _ = withDir;
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "link", SetLastError = true)]
+    private static extern int HardLink(string existing, string created);
 
     private static byte[] ModelBody(string zip)
     {
@@ -158,7 +198,7 @@ public sealed class LibTorchTests
         return copy.ToArray();
     }
 
-    private static (string Out, string Err) RunApp(string app, string[] args)
+    private static (int Code, string Out, string Err) RunApp(string app, string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(app);
@@ -168,7 +208,6 @@ public sealed class LibTorchTests
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(3))) { process.Kill(true); Assert.Fail("app timed out"); }
-        Assert.AreEqual(0, process.ExitCode, $"app failed:\n{stdout.Result}\n{stderr.Result}");
-        return (stdout.Result, stderr.Result);
+        return (process.ExitCode, stdout.Result, stderr.Result);
     }
 }
