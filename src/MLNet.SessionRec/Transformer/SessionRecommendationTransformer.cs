@@ -20,7 +20,9 @@ public sealed class SessionRecommendationTransformer : ITransformer, IDisposable
 {
     private readonly IHost _host;
     private long _ignored;
-    private int _disposed;
+    // References to the model's native memory: this transformer's own one plus one per row mapper handed out
+    // (a PredictionEngine's); Dispose gives one back; the model is released when none is left.
+    private int _references = 1;
 
     internal SessionRecommendationTransformer(IHostEnvironment env, ISessionModel model, string inputColumnName,
         string predictedItemsColumnName = DefaultColumns.PredictedItems, string scoreColumnName = DefaultColumns.Score, int topK = DefaultColumns.TopK)
@@ -74,10 +76,16 @@ public sealed class SessionRecommendationTransformer : ITransformer, IDisposable
     }
 
     /// <summary>A row-to-row mapper for <paramref name="inputSchema"/> (used by prediction engines).</summary>
+    /// <remarks>
+    /// A prediction engine disposes the transformer it was created from, so the usual per-request
+    /// <c>using var engine = mlContext.Model.CreatePredictionEngine(model)</c> must leave the model working: every
+    /// mapper takes a reference to the model's native memory, and the engine's <see cref="Dispose"/> gives it back.
+    /// </remarks>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
     {
-        ThrowIfDisposed();
-        return new RecommendationRowMapper(Bind(inputSchema));
+        var binding = Bind(inputSchema);
+        AddReference();
+        return new RecommendationRowMapper(binding);
     }
 
     /// <summary>
@@ -97,26 +105,46 @@ public sealed class SessionRecommendationTransformer : ITransformer, IDisposable
     }
 
     /// <summary>
-    /// Releases the model's native resources when it holds any (GRU4Rec's weights); the transformer, the data views
-    /// it returned and its streaming recommenders cannot be used afterwards. Dispose only once no other thread uses it.
-    /// Note that ML.NET's <c>PredictionEngine</c> disposes the transformer it was created from when it is disposed,
-    /// unless created with <c>new PredictionEngineOptions { OwnsTransformer = false }</c>.
+    /// Gives back one reference to the model's native resources (GRU4Rec's weights) and releases them when none is
+    /// left: the transformer holds one, and every prediction engine created from it holds one until the engine is
+    /// disposed (ML.NET's <c>PredictionEngine</c> disposes the transformer it was created from), so disposing
+    /// per-request engines never kills the shared model. After the release the transformer, its data views and its
+    /// streaming recommenders refuse use. Models without native resources (the baselines) ignore Dispose. Dispose
+    /// only once no other thread uses the model.
     /// </summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0) (Model as IDisposable)?.Dispose();
+        if (Model is not IDisposable disposable) return;
+        while (true)
+        {
+            int current = Volatile.Read(ref _references);
+            if (current <= 0) return;
+            if (Interlocked.CompareExchange(ref _references, current - 1, current) != current) continue;
+            if (current == 1) disposable.Dispose();
+            return;
+        }
     }
 
-    /// <summary>Whether <see cref="Dispose"/> was called.</summary>
-    internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+    /// <summary>Takes one more reference to the model (refused once it is released).</summary>
+    private void AddReference()
+    {
+        while (true)
+        {
+            int current = Volatile.Read(ref _references);
+            if (current <= 0) ThrowIfDisposed();
+            if (Interlocked.CompareExchange(ref _references, current + 1, current) == current) return;
+        }
+    }
+
+    /// <summary>Whether the model's native resources were released.</summary>
+    internal bool IsDisposed => Volatile.Read(ref _references) <= 0;
 
     /// <summary>Refuses use after <see cref="Dispose"/> with a clear error (instead of a TorchSharp handle error).</summary>
     internal void ThrowIfDisposed()
     {
         if (IsDisposed)
             throw new ObjectDisposedException(nameof(SessionRecommendationTransformer), $"The session recommendation transformer of model '{Model.Name}' " +
-                "has been disposed (its model's native memory is released). A PredictionEngine disposes the transformer it was created from " +
-                "unless it is created with new PredictionEngineOptions { OwnsTransformer = false }.");
+                "has been disposed (its model's native memory is released).");
     }
 
     private RecommendationBinding Bind(DataViewSchema inputSchema)
