@@ -14,7 +14,8 @@ namespace MLNet.SessionRec;
 /// An empty session (no known items) gets the model's cold-start answer: the scores of its zero state where the
 /// model defines one (GRU4Rec), else the most popular training items with their support as score.
 /// <see cref="Transform"/> scores many rows per batch; <c>PredictionEngine</c> scores one row at a time;
-/// <see cref="CreateRecommender"/> gives the streaming API. Saved and loaded with <c>mlContext.Model.Save/Load</c>.
+/// <see cref="CreateRecommender"/> gives the streaming API. Saved and loaded with <c>mlContext.Model.Save/Load</c>;
+/// <c>mlContext.Model.ConvertToOnnx</c> throws <see cref="NotSupportedException"/> (no ONNX form).
 /// </summary>
 public sealed class SessionRecommendationTransformer : ITransformer, IDisposable
 {
@@ -72,7 +73,8 @@ public sealed class SessionRecommendationTransformer : ITransformer, IDisposable
     {
         ArgumentNullException.ThrowIfNull(input);
         ThrowIfDisposed();
-        return new RecommendationDataView(input, Bind(input.Schema));
+        // Wrapped so that ML.NET's ONNX export throws NotSupportedException instead of writing an empty graph.
+        return OnnxRefusal.Wrap(input, new RecommendationDataView(input, Bind(input.Schema)));
     }
 
     /// <summary>A row-to-row mapper for <paramref name="inputSchema"/> (used by prediction engines).</summary>
