@@ -20,6 +20,7 @@ namespace MLNet.SessionRec;
 public sealed class SessionRecommendationTransformer : ITransformer, IDisposable
 {
     private readonly IHost _host;
+    private readonly Lazy<IChannel> _log;
     private long _ignored;
     // References to the model's native memory: this transformer's own one plus one per row mapper handed out
     // (a PredictionEngine's); Dispose gives one back; the model is released when none is left.
@@ -37,6 +38,8 @@ public sealed class SessionRecommendationTransformer : ITransformer, IDisposable
         if (topK < 1) throw new ArgumentOutOfRangeException(nameof(topK), topK, "TopK must be at least 1.");
         if (model.Items.Count == 0) throw new ArgumentException($"Model '{model.Name}' has no items.", nameof(model));
         _host = env.Register(nameof(SessionRecommendationTransformer));
+        // One channel for the transformer's life: opening one per batch logs its start and end lines every time.
+        _log = new Lazy<IChannel>(() => _host.Start(nameof(SessionRecommendationTransformer)), LazyThreadSafetyMode.ExecutionAndPublication);
         Model = model;
         InputColumnName = inputColumnName;
         PredictedItemsColumnName = predictedItemsColumnName;
@@ -155,11 +158,11 @@ public sealed class SessionRecommendationTransformer : ITransformer, IDisposable
         return new RecommendationBinding(this, inputSchema);
     }
 
+    /// <summary>Counts and logs unknown items: one line per cursor or prediction, on one channel opened once.</summary>
     internal void ReportUnknownItems(long count)
     {
         Interlocked.Add(ref _ignored, count);
-        using var ch = _host.Start(nameof(SessionRecommendationTransformer));
-        ch.Info(MessageSensitivity.None, $"Ignored {count} items unknown to model '{Model.Name}'.");
+        _log.Value.Info(MessageSensitivity.None, $"Ignored {count} items unknown to model '{Model.Name}'.");
     }
 
     internal void CheckAlive() => MLNetInternals.CheckAlive(_host);

@@ -115,6 +115,25 @@ public sealed class TransformerTests
     }
 
     [TestMethod]
+    public void UnknownItemsLogOneLinePerPassAndPerPrediction()
+    {
+        var ml = new MLContext(seed: 1);
+        var lines = new List<string>();
+        ml.Log += (_, e) => { if (e.Source.Contains(nameof(SessionRecommendationTransformer), StringComparison.Ordinal)) lock (lines) lines.Add(e.Message); };
+        var transformer = new SessionRecommendationTransformer(ml, Model, "ItemId", topK: 3);
+        // 600 rows: three batches of 256 in one pass, each batch with unknown items.
+        var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 600).Select(i => new TextSession { ItemId = [$"i{i % 50}", "nope"] }));
+        for (int pass = 0; pass < 3; pass++) _ = ml.Data.CreateEnumerable<TextPrediction>(transformer.Transform(data), false).ToList();
+        // One line per pass, plus the channel's start line once in the transformer's life (it used to open a channel per pass).
+        Assert.HasCount(4, lines, string.Join("\n", lines));
+        using var engine = ml.Model.CreatePredictionEngine<TextSession, TextPrediction>(transformer);
+        for (int i = 0; i < 5; i++) engine.Predict(new TextSession { ItemId = ["i1", "unknown"] });
+        Assert.HasCount(9, lines, string.Join("\n", lines));
+        Assert.AreEqual(8, lines.Count(l => l.Contains("] Ignored ", StringComparison.Ordinal)), string.Join("\n", lines));
+        Assert.AreEqual(3 * 600 + 5, transformer.IgnoredUnknownItems);
+    }
+
+    [TestMethod]
     public void UnknownItemsAreIgnoredAndCountedAndAnEmptySessionGetsTheColdStartAnswer()
     {
         var ml = new MLContext(seed: 1);
