@@ -14,26 +14,29 @@ internal static class BaselineKinds
         string Name,
         Func<SessionDataset, SessionBaselineTrainer.Options, ISavableSessionModel> Train,
         Func<BinaryReader, ISavableSessionModel> Read,
-        Func<SessionBaselineTrainer.Options, IReadOnlyDictionary<string, object>> Parameters);
+        Func<SessionBaselineTrainer.Options, IReadOnlyDictionary<string, object>> Parameters,
+        Action<SessionBaselineTrainer.Options> Check);
+
+    private static void NoCheck(SessionBaselineTrainer.Options _) { }
 
     private static readonly Dictionary<string, object> None = new();
 
     public static IReadOnlyList<Entry> All { get; } =
     [
-        new(SessionBaseline.Popularity, PopularityModel.Kind, (d, _) => PopularityModel.Train(d), PopularityModel.Read, _ => None),
-        new(SessionBaseline.SessionPopularity, SessionPopularityModel.Kind, (d, _) => SessionPopularityModel.Train(d), SessionPopularityModel.Read, _ => None),
+        new(SessionBaseline.Popularity, PopularityModel.Kind, (d, _) => PopularityModel.Train(d), PopularityModel.Read, _ => None, NoCheck),
+        new(SessionBaseline.SessionPopularity, SessionPopularityModel.Kind, (d, _) => SessionPopularityModel.Train(d), SessionPopularityModel.Read, _ => None, NoCheck),
         new(SessionBaseline.ItemKnn, ItemKnnModel.Kind, (d, o) => ItemKnnModel.Train(d, o.ItemKnn), ItemKnnModel.Read,
-            o => new Dictionary<string, object> { ["neighbors"] = o.ItemKnn.Neighbors, ["lambda"] = o.ItemKnn.Lambda, ["alpha"] = o.ItemKnn.Alpha }),
+            o => new Dictionary<string, object> { ["neighbors"] = o.ItemKnn.Neighbors, ["lambda"] = o.ItemKnn.Lambda, ["alpha"] = o.ItemKnn.Alpha }, o => ItemKnnModel.Check(o.ItemKnn)),
         new(SessionBaseline.Markov, MarkovModel.Kind, (d, o) => MarkovModel.Train(d, o.Markov), MarkovModel.Read,
-            o => new Dictionary<string, object> { ["pruning"] = o.Markov.Pruning }),
+            o => new Dictionary<string, object> { ["pruning"] = o.Markov.Pruning }, o => MarkovModel.Check(o.Markov)),
         new(SessionBaseline.AssociationRules, AssociationRulesModel.Kind, (d, o) => AssociationRulesModel.Train(d, o.AssociationRules), AssociationRulesModel.Read,
-            o => new Dictionary<string, object> { ["pruning"] = o.AssociationRules.Pruning }),
+            o => new Dictionary<string, object> { ["pruning"] = o.AssociationRules.Pruning }, o => AssociationRulesModel.Check(o.AssociationRules)),
         new(SessionBaseline.SequentialRules, SequentialRulesModel.Kind, (d, o) => SequentialRulesModel.Train(d, o.SequentialRules), SequentialRulesModel.Read,
             o => new Dictionary<string, object>
             {
                 ["pruning"] = o.SequentialRules.Pruning, ["steps"] = o.SequentialRules.Steps,
                 ["weighting"] = o.SequentialRules.Weighting.ToString().ToLowerInvariant(),
-            }),
+            }, o => SequentialRulesModel.Check(o.SequentialRules)),
     ];
 
     public static Entry Of(SessionBaseline baseline) =>

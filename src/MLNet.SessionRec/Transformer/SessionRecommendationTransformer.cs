@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using MLNet.SessionRec.Data;
 using MLNet.SessionRec.Persistence;
 
 namespace MLNet.SessionRec;
@@ -27,13 +28,17 @@ public sealed class SessionRecommendationTransformer : ITransformer, IDisposable
     private int _references = 1;
 
     internal SessionRecommendationTransformer(IHostEnvironment env, ISessionModel model, string inputColumnName,
-        string predictedItemsColumnName = DefaultColumns.PredictedItems, string scoreColumnName = DefaultColumns.Score, int topK = DefaultColumns.TopK)
+        string predictedItemsColumnName = DefaultColumns.PredictedItems, string scoreColumnName = DefaultColumns.Score, int topK = DefaultColumns.TopK,
+        string sessionColumnName = DefaultColumns.SessionId, string timeColumnName = DefaultColumns.Time,
+        SessionTimeFormat timeFormat = SessionTimeFormat.UnixSeconds, string? dateTimeFormat = null)
     {
         ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrWhiteSpace(inputColumnName);
         ArgumentException.ThrowIfNullOrWhiteSpace(predictedItemsColumnName);
         ArgumentException.ThrowIfNullOrWhiteSpace(scoreColumnName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(sessionColumnName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(timeColumnName);
         if (predictedItemsColumnName == scoreColumnName) throw new ArgumentException($"The predicted-items and score columns must differ (both '{scoreColumnName}').");
         if (topK < 1) throw new ArgumentOutOfRangeException(nameof(topK), topK, "TopK must be at least 1.");
         if (model.Items.Count == 0) throw new ArgumentException($"Model '{model.Name}' has no items.", nameof(model));
@@ -45,6 +50,10 @@ public sealed class SessionRecommendationTransformer : ITransformer, IDisposable
         PredictedItemsColumnName = predictedItemsColumnName;
         ScoreColumnName = scoreColumnName;
         TopK = topK;
+        SessionColumnName = sessionColumnName;
+        TimeColumnName = timeColumnName;
+        TimeFormat = timeFormat;
+        DateTimeFormat = dateTimeFormat;
     }
 
     /// <summary>The trained model (GRU4Rec or a baseline).</summary>
@@ -61,6 +70,21 @@ public sealed class SessionRecommendationTransformer : ITransformer, IDisposable
 
     /// <summary>Length of the recommendation lists.</summary>
     public int TopK { get; }
+
+    /// <summary>
+    /// The session id column of the events the model was trained on; <c>Evaluate</c> reads test events with it.
+    /// Models saved before these names were stored report <c>SessionId</c>.
+    /// </summary>
+    public string SessionColumnName { get; }
+
+    /// <summary>The event time column of the training events (models saved before it was stored: <c>Time</c>).</summary>
+    public string TimeColumnName { get; }
+
+    /// <summary>How the time column of the training events was read (models saved before it was stored: Unix seconds).</summary>
+    public SessionTimeFormat TimeFormat { get; }
+
+    /// <summary>The exact date/time format of a text time column, or null (ISO 8601 or not text).</summary>
+    public string? DateTimeFormat { get; }
 
     /// <summary>Input items that the model does not know, ignored so far by this transformer (all threads).</summary>
     public long IgnoredUnknownItems => Interlocked.Read(ref _ignored);

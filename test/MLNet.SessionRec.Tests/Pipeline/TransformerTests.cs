@@ -226,10 +226,10 @@ public sealed class TransformerTests
         Assert.AreEqual(new VectorDataViewType(TextDataViewType.Instance), schema["PredictedItems"].Type);
         Assert.AreEqual(new VectorDataViewType(NumberDataViewType.Single), schema["Score"].Type);
 
-        var missing = Assert.ThrowsExactly<ArgumentException>(() => new SessionRecommendationTransformer(ml, Model, "Items").GetOutputSchema(data.Schema));
+        var missing = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new SessionRecommendationTransformer(ml, Model, "Items").GetOutputSchema(data.Schema));
         StringAssert.Contains(missing.Message, "'Items'");
         var floats = ml.Data.LoadFromEnumerable(new[] { new { ItemId = new float[] { 1 } } });
-        var wrongType = Assert.ThrowsExactly<ArgumentException>(() => transformer.Transform(floats));
+        var wrongType = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => transformer.Transform(floats));
         StringAssert.Contains(wrongType.Message, "integer or key");
     }
 }
