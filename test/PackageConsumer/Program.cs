@@ -22,7 +22,7 @@ else
     using var loaded = (SessionRecommendationTransformer)mlContext.Model.Load(args[1], out _);
     Print("engine", Predict(loaded));
 
-    using var recommender = SessionRecommender.Load(args[1]);
+    using var recommender = SessionRecommender.Load(mlContext, args[1]);
     Print("streaming", recommender.Recommend(session, topK: 5).Select(r => r.ItemId).ToArray());
 }
 

@@ -14,33 +14,45 @@ internal static class BaselineKinds
         string Name,
         Func<SessionDataset, SessionBaselineTrainer.Options, ISavableSessionModel> Train,
         Func<BinaryReader, ISavableSessionModel> Read,
-        Func<SessionBaselineTrainer.Options, IReadOnlyDictionary<string, object>> Parameters,
-        Action<SessionBaselineTrainer.Options> Check);
-
-    private static void NoCheck(SessionBaselineTrainer.Options _) { }
+        Func<SessionBaselineTrainer.Options, IReadOnlyDictionary<string, object>> Parameters);
 
     private static readonly Dictionary<string, object> None = new();
 
     public static IReadOnlyList<Entry> All { get; } =
     [
-        new(SessionBaseline.Popularity, PopularityModel.Kind, (d, _) => PopularityModel.Train(d), PopularityModel.Read, _ => None, NoCheck),
-        new(SessionBaseline.SessionPopularity, SessionPopularityModel.Kind, (d, _) => SessionPopularityModel.Train(d), SessionPopularityModel.Read, _ => None, NoCheck),
+        new(SessionBaseline.Popularity, PopularityModel.Kind, (d, _) => PopularityModel.Train(d), PopularityModel.Read, _ => None),
+        new(SessionBaseline.SessionPopularity, SessionPopularityModel.Kind, (d, _) => SessionPopularityModel.Train(d), SessionPopularityModel.Read, _ => None),
         new(SessionBaseline.ItemKnn, ItemKnnModel.Kind, (d, o) => ItemKnnModel.Train(d, o.ItemKnn), ItemKnnModel.Read,
-            o => new Dictionary<string, object> { ["neighbors"] = o.ItemKnn.Neighbors, ["lambda"] = o.ItemKnn.Lambda, ["alpha"] = o.ItemKnn.Alpha }, o => ItemKnnModel.Check(o.ItemKnn)),
+            o => new Dictionary<string, object> { ["neighbors"] = o.ItemKnn.Neighbors, ["lambda"] = o.ItemKnn.Lambda, ["alpha"] = o.ItemKnn.Alpha }),
         new(SessionBaseline.Markov, MarkovModel.Kind, (d, o) => MarkovModel.Train(d, o.Markov), MarkovModel.Read,
-            o => new Dictionary<string, object> { ["pruning"] = o.Markov.Pruning }, o => MarkovModel.Check(o.Markov)),
+            o => new Dictionary<string, object> { ["pruning"] = o.Markov.Pruning }),
         new(SessionBaseline.AssociationRules, AssociationRulesModel.Kind, (d, o) => AssociationRulesModel.Train(d, o.AssociationRules), AssociationRulesModel.Read,
-            o => new Dictionary<string, object> { ["pruning"] = o.AssociationRules.Pruning }, o => AssociationRulesModel.Check(o.AssociationRules)),
+            o => new Dictionary<string, object> { ["pruning"] = o.AssociationRules.Pruning }),
         new(SessionBaseline.SequentialRules, SequentialRulesModel.Kind, (d, o) => SequentialRulesModel.Train(d, o.SequentialRules), SequentialRulesModel.Read,
             o => new Dictionary<string, object>
             {
                 ["pruning"] = o.SequentialRules.Pruning, ["steps"] = o.SequentialRules.Steps,
                 ["weighting"] = o.SequentialRules.Weighting.ToString().ToLowerInvariant(),
-            }, o => SequentialRulesModel.Check(o.SequentialRules)),
+            }),
     ];
 
     public static Entry Of(SessionBaseline baseline) =>
         All.FirstOrDefault(k => k.Baseline == baseline) ?? throw new ArgumentOutOfRangeException(nameof(baseline), baseline, "Unknown baseline.");
+
+    /// <summary>
+    /// Checks the selected baseline's parameters without data (the trainer calls it before reading any row); the
+    /// models' <c>Train</c> methods run the same checks. Baselines without parameters have none.
+    /// </summary>
+    public static void CheckOptions(SessionBaselineTrainer.Options o)
+    {
+        switch (o.Baseline)
+        {
+            case SessionBaseline.ItemKnn: ItemKnnModel.Check(o.ItemKnn); break;
+            case SessionBaseline.Markov: MarkovModel.Check(o.Markov); break;
+            case SessionBaseline.AssociationRules: AssociationRulesModel.Check(o.AssociationRules); break;
+            case SessionBaseline.SequentialRules: SequentialRulesModel.Check(o.SequentialRules); break;
+        }
+    }
 
 #pragma warning disable CA2255 // a module initializer is the point: persistence finds models without knowing them
     [ModuleInitializer]

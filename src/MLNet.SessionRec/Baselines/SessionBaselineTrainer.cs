@@ -64,7 +64,7 @@ public sealed class SessionBaselineTrainer : SessionTrainerBase<SessionBaselineT
         ArgumentNullException.ThrowIfNull(TrainerOptions.Markov, nameof(Options.Markov));
         ArgumentNullException.ThrowIfNull(TrainerOptions.AssociationRules, nameof(Options.AssociationRules));
         ArgumentNullException.ThrowIfNull(TrainerOptions.SequentialRules, nameof(Options.SequentialRules));
-        BaselineKinds.Of(TrainerOptions.Baseline).Check(TrainerOptions);
+        BaselineKinds.CheckOptions(TrainerOptions);
     }
 
     /// <summary>Trains on sessions already read (e.g. with <see cref="SessionFileReader"/>), without an ML.NET pipeline.</summary>

@@ -49,12 +49,15 @@ internal static class SessionRecommenderLoading
         };
     }
 
-    /// <summary>Loads an ML.NET model zip and returns its session recommendation transformer.</summary>
-    public static SessionRecommendationTransformer Load(Stream stream)
+    /// <summary>
+    /// Loads an ML.NET model zip with <paramref name="mlContext"/> (its device, fallback, log and cancellation) and
+    /// returns its session recommendation transformer.
+    /// </summary>
+    public static SessionRecommendationTransformer Load(MLContext mlContext, Stream stream)
     {
+        ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentNullException.ThrowIfNull(stream);
-        var ml = new MLContext();
-        var model = ml.Model.Load(stream, out _);
+        var model = mlContext.Model.Load(stream, out _);
         return Find(model);
     }
 }
