@@ -92,6 +92,8 @@ public sealed class PackageConsumerTests
             string build = Run("dotnet", $"build -c Release -nodeReuse:false -p:UseSharedCompilation=false -p:SessionRecVersion={version}", app, packages);
             StringAssert.Contains(build, "MLNet.SessionRec: marked the GLIBCXX_3.4.32 requirement", "the package's build step acts on the consumer's output");
             foreach (var line in build.Split('\n').Where(l => l.Contains("MLNet.SessionRec: marked", StringComparison.Ordinal))) Console.WriteLine(line.Trim());
+            string again = Run("dotnet", $"build -c Release -nodeReuse:false -p:UseSharedCompilation=false -p:SessionRecVersion={version}", app, packages);
+            Assert.IsFalse(again.Contains("MLNet.SessionRec: marked", StringComparison.Ordinal), "an incremental build finds the copy already patched:\n" + again);
             string dll = Path.Combine(app, "bin", "Release", "net10.0", "PackageConsumer.dll");
             string model = Path.Combine(root, "model.zip");
 
