@@ -33,5 +33,5 @@ q=${QUICK:-0}
 run rsc15-100k "$rsc15_model" data/rsc15-100k/yoochoose-clicks-100k_test.txt current "$current" --events $((q ? 2000 : 13000)) --rows 5000 --sessions 100000
 run rsc15-100k "$rsc15_model" data/rsc15-100k/yoochoose-clicks-100k_test.txt previous "$previous" --events $((q ? 2000 : 5000)) --rows 2000 --sessions 100000
 # nowplaying (60k items): the previous code needs 242 KB per live session: 10k sessions, scaled to 100k in the JSON.
-run nowplaying "$nowplaying_model" "$DATA/nowplaying/test.tsv" current "$current" --events $((q ? 5000 : 104303)) --rows 5000 --sessions 100000
-run nowplaying "$nowplaying_model" "$DATA/nowplaying/test.tsv" previous "$previous" --events 2000 --rows 500 --sessions 10000
+run nowplaying "$nowplaying_model" "$DATA/nowplaying/test.tsv" current "$current" --events $((q ? 2000 : 5000)) --rows 3000 --sessions 100000
+run nowplaying "$nowplaying_model" "$DATA/nowplaying/test.tsv" previous "$previous" --events $((q ? 500 : 1000)) --rows 500 --sessions 10000

@@ -205,8 +205,7 @@ public sealed class Gru4RecScorer : ISessionScorer
         {
             var s = _net.ScoreAll(h);
             tv = s.gather(1, t);
-            higher = s.gt(tv).sum(1, type: ScalarType.Int64);
-            equal = s.eq(tv).sum(1, type: ScalarType.Int64);
+            (higher, equal) = Counts(s, tv, ties);
         }
         else
         {
@@ -216,9 +215,9 @@ public sealed class Gru4RecScorer : ISessionScorer
             {
                 long c1 = Math.Min(n, c0 + chunk);
                 using var inner = NewDisposeScope();
-                var s = Scores(h, c0, c1, false);
                 var inChunk = t.ge(c0).logical_and_(t.lt(c1));
                 if (!inChunk.any().item<bool>()) continue;
+                var s = Scores(h, c0, c1, false);
                 var local = (t - c0).clamp_(0, c1 - c0 - 1);
                 tv.copy_(where(inChunk, s.gather(1, local), tv));
             }
@@ -228,9 +227,9 @@ public sealed class Gru4RecScorer : ISessionScorer
             {
                 long c1 = Math.Min(n, c0 + chunk);
                 using var inner = NewDisposeScope();
-                var s = Scores(h, c0, c1, false);
-                higher.add_(s.gt(tv).sum(1, type: ScalarType.Int64));
-                equal.add_(s.eq(tv).sum(1, type: ScalarType.Int64));
+                var (hi, eq) = Counts(Scores(h, c0, c1, false), tv, ties);
+                higher.add_(hi);
+                equal.add_(eq);
             }
         }
         var counts = stack([higher, equal], 1).cpu().contiguous();
@@ -243,7 +242,7 @@ public sealed class Gru4RecScorer : ISessionScorer
             long hi = hc[2 * r], eq = hc[2 * r + 1]; // eq counts the target itself
             ranks[active[r]] = ties switch
             {
-                TieHandling.Conservative => hi + eq,
+                TieHandling.Conservative => hi, // counted as "not lower" (higher or equal) in one comparison
                 TieHandling.Standard => hi + 1,
                 TieHandling.Median => hi + (eq + 1) / 2.0,
                 _ => throw new ArgumentOutOfRangeException(nameof(ties)),
@@ -319,6 +318,18 @@ public sealed class Gru4RecScorer : ISessionScorer
             throw new InvalidDataException("The session state is truncated.", e);
         }
     }
+
+    /// <summary>
+    /// Per row, the comparisons the tie mode needs (one pass for conservative and standard): conservative counts
+    /// scores ≥ the target's in the first column, standard scores &gt; it, median both (&gt; and ==).
+    /// </summary>
+    private static (Tensor Higher, Tensor Equal) Counts(Tensor scores, Tensor target, TieHandling ties) => ties switch
+    {
+        TieHandling.Conservative => (scores.ge(target).sum(1, type: ScalarType.Int64), zeros(scores.shape[0], dtype: ScalarType.Int64, device: scores.device)),
+        TieHandling.Standard => (scores.gt(target).sum(1, type: ScalarType.Int64), zeros(scores.shape[0], dtype: ScalarType.Int64, device: scores.device)),
+        TieHandling.Median => (scores.gt(target).sum(1, type: ScalarType.Int64), scores.eq(target).sum(1, type: ScalarType.Int64)),
+        _ => throw new ArgumentOutOfRangeException(nameof(ties)),
+    };
 
     /// <summary>Items per chunk for <paramref name="rows"/> rows.</summary>
     private long ChunkFor(int rows)

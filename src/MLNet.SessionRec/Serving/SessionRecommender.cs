@@ -20,6 +20,9 @@ public sealed class SessionRecommender : IDisposable
     private readonly Lazy<float[]> _coldStart;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, RecommendedItem[]> _coldStartLists = new();
     private readonly Lazy<byte[]> _identity;
+    private readonly System.Collections.Concurrent.ConcurrentBag<ISessionScorer> _scorers = new();
+    private int _pooled;
+    private bool _disposed;
     private readonly SessionRecommendationTransformer? _source;
     private readonly bool _ownsSource;
 
@@ -144,9 +147,29 @@ public sealed class SessionRecommender : IDisposable
         return list;
     }
 
-    /// <summary>Releases the model when this recommender was loaded from a file or stream (only once no request uses it).</summary>
+    /// <summary>A one-slot scorer from the pool (sessions hold only their state bytes; a scorer serves one call at a time).</summary>
+    internal ISessionScorer RentScorer()
+    {
+        if (_scorers.TryTake(out var scorer)) { Interlocked.Decrement(ref _pooled); return scorer; }
+        return Model.CreateScorer(1);
+    }
+
+    /// <summary>Returns a scorer to the pool (at most a few per core are kept).</summary>
+    internal void ReturnScorer(ISessionScorer scorer)
+    {
+        if (!Volatile.Read(ref _disposed) && Interlocked.Increment(ref _pooled) <= 4 * Environment.ProcessorCount) _scorers.Add(scorer);
+        else
+        {
+            Interlocked.Decrement(ref _pooled);
+            scorer.Dispose();
+        }
+    }
+
+    /// <summary>Releases the pooled scorers, and the model when this recommender was loaded from a file or stream (only once no request uses it).</summary>
     public void Dispose()
     {
+        Volatile.Write(ref _disposed, true);
+        while (_scorers.TryTake(out var scorer)) scorer.Dispose();
         if (_ownsSource) _source!.Dispose();
     }
 }
@@ -161,15 +184,11 @@ public sealed class RecommendationSession : IDisposable
     private static ReadOnlySpan<byte> Magic => "SRSTATE1"u8;
     private const int StateVersion = 1;
     private readonly SessionRecommender _owner;
-    private readonly ISessionScorer _scorer;
     private readonly object _lock = new();
+    private byte[]? _state; // the model's state of this session (ISessionScorer.WriteState); null = empty
     private bool _disposed;
 
-    internal RecommendationSession(SessionRecommender owner)
-    {
-        _owner = owner;
-        _scorer = owner.Model.CreateScorer(1);
-    }
+    internal RecommendationSession(SessionRecommender owner) => _owner = owner;
 
     /// <summary>Known items observed so far.</summary>
     public int Length { get; private set; }
@@ -186,8 +205,17 @@ public sealed class RecommendationSession : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_owner.Model.Items.TryGetIndex(itemId.Trim(), out int index)) { IgnoredItems++; return false; }
             _owner.ThrowIfModelDisposed();
-            ReadOnlySpan<int> step = [index];
-            _scorer.Advance(step);
+            var scorer = Load();
+            try
+            {
+                ReadOnlySpan<int> step = [index];
+                scorer.Advance(step);
+                _state = Save(scorer);
+            }
+            finally
+            {
+                _owner.ReturnScorer(scorer);
+            }
             Length++;
             return true;
         }
@@ -206,9 +234,39 @@ public sealed class RecommendationSession : IDisposable
             var scores = new float[k];
             Span<int> count = stackalloc int[1];
             ReadOnlySpan<int> slot = [0];
-            _scorer.TopK(slot, k, null, items, scores, count);
+            var scorer = Load();
+            try { scorer.TopK(slot, k, null, items, scores, count); }
+            finally { _owner.ReturnScorer(scorer); }
             return _owner.ToList(items, scores, count[0]);
         }
+    }
+
+    // A pooled scorer whose slot 0 holds this session's state.
+    private ISessionScorer Load()
+    {
+        var scorer = _owner.RentScorer();
+        try
+        {
+            if (_state is null) scorer.ResetSlot(0);
+            else
+            {
+                using var reader = new BinaryReader(new MemoryStream(_state, writable: false));
+                scorer.ReadState(0, reader);
+            }
+            return scorer;
+        }
+        catch
+        {
+            _owner.ReturnScorer(scorer);
+            throw;
+        }
+    }
+
+    private static byte[] Save(ISessionScorer scorer)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) scorer.WriteState(0, writer);
+        return stream.ToArray();
     }
 
     /// <summary>
@@ -222,6 +280,7 @@ public sealed class RecommendationSession : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             _owner.ThrowIfModelDisposed();
+            byte[] scorerState = _state ?? EmptyState();
             using var stream = new MemoryStream();
             using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
             {
@@ -230,10 +289,17 @@ public sealed class RecommendationSession : IDisposable
                 writer.Write(_owner.IdentityBytes);
                 writer.Write(Length);
                 writer.Write(IgnoredItems);
-                _scorer.WriteState(0, writer);
+                writer.Write(scorerState);
             }
             return stream.ToArray();
         }
+    }
+
+    private byte[] EmptyState()
+    {
+        var scorer = Load();
+        try { return Save(scorer); }
+        finally { _owner.ReturnScorer(scorer); }
     }
 
     /// <summary>Replaces this (new) session's state with an exported one; see <see cref="SessionRecommender.RestoreSession"/>.</summary>
@@ -254,9 +320,19 @@ public sealed class RecommendationSession : IDisposable
                     $"this recommender's model is {_owner.ModelIdentity[..16]}…): a session can only be restored into the model that exported it.", nameof(state));
             int length = reader.ReadInt32(), ignored = reader.ReadInt32();
             if (length < 0 || ignored < 0) throw new InvalidDataException($"The session state has invalid counters ({length}, {ignored}).");
-            try { _scorer.ReadState(0, reader); }
-            catch (EndOfStreamException e) { throw new InvalidDataException("The session state is truncated.", e); }
-            if (reader.BaseStream.Position != reader.BaseStream.Length) throw new InvalidDataException("The session state has trailing bytes.");
+            // The scorer checks its part (and that nothing follows it), then the session keeps the exact bytes.
+            var scorer = _owner.RentScorer();
+            try
+            {
+                try { scorer.ReadState(0, reader); }
+                catch (EndOfStreamException e) { throw new InvalidDataException("The session state is truncated.", e); }
+                if (reader.BaseStream.Position != reader.BaseStream.Length) throw new InvalidDataException("The session state has trailing bytes.");
+                _state = Save(scorer);
+            }
+            finally
+            {
+                _owner.ReturnScorer(scorer);
+            }
             Length = length;
             IgnoredItems = ignored;
         }
@@ -268,20 +344,19 @@ public sealed class RecommendationSession : IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _scorer.ResetSlot(0);
+            _state = null;
             Length = 0;
             IgnoredItems = 0;
         }
     }
 
-    /// <summary>Releases the session's state.</summary>
+    /// <summary>Ends the session (its state is managed memory: nothing native to release).</summary>
     public void Dispose()
     {
         lock (_lock)
         {
-            if (_disposed) return;
             _disposed = true;
-            _scorer.Dispose();
+            _state = null;
         }
     }
 }
