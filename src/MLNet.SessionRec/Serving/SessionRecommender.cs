@@ -10,12 +10,20 @@ public readonly record struct RecommendedItem(string ItemId, float Score);
 /// <summary>
 /// Streaming recommendations for serving. Thread-safe: one instance serves any number of concurrent requests.
 /// Item ids are the ids as text (for a key column: its original values). Each live session is a
-/// <see cref="RecommendationSession"/> that carries the model's state (GRU4Rec's hidden state), so a new event
-/// costs one step, not a pass over the whole session. The model itself is read-only and shared.
+/// <see cref="RecommendationSession"/> that carries the model's state (GRU4Rec's hidden state) and two counters,
+/// nothing catalog-sized: a new event costs one step of the state, not a pass over the whole session, and the
+/// catalog is scored only when a list is asked for (top-k on the model's device). A session's state can leave the
+/// process (<see cref="RecommendationSession.ExportState"/>, <see cref="RestoreSession"/>). The model itself is
+/// read-only and shared.
 /// </summary>
 public sealed class SessionRecommender : IDisposable
 {
     private readonly Lazy<float[]> _coldStart;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, RecommendedItem[]> _coldStartLists = new();
+    private readonly Lazy<byte[]> _identity;
+    private readonly System.Collections.Concurrent.ConcurrentBag<ISessionScorer> _scorers = new();
+    private int _pooled;
+    private bool _disposed;
     private readonly SessionRecommendationTransformer? _source;
     private readonly bool _ownsSource;
 
@@ -32,6 +40,7 @@ public sealed class SessionRecommender : IDisposable
         _source = source;
         _ownsSource = ownsSource;
         _coldStart = new(() => ColdStart.Scores(model), LazyThreadSafetyMode.ExecutionAndPublication);
+        _identity = new(() => MLNet.SessionRec.ModelIdentity.Of(model), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>
@@ -91,6 +100,36 @@ public sealed class SessionRecommender : IDisposable
         return new(this);
     }
 
+    /// <summary>
+    /// The model's identity as carried by exported session states: the SHA-256 of its saved form (hex). Computed once,
+    /// on first use (for a large model this streams its weights once).
+    /// </summary>
+    public string ModelIdentity => Convert.ToHexString(_identity.Value);
+
+    internal byte[] IdentityBytes => _identity.Value;
+
+    /// <summary>
+    /// Restores a session exported by <see cref="RecommendationSession.ExportState"/> (in this or another process) from
+    /// the same model: it continues exactly where the exported one stood.
+    /// </summary>
+    /// <exception cref="ArgumentException">The state belongs to a different model.</exception>
+    /// <exception cref="InvalidDataException">The bytes are not a session state (or a newer format).</exception>
+    public RecommendationSession RestoreSession(ReadOnlySpan<byte> state)
+    {
+        ThrowIfModelDisposed();
+        var session = new RecommendationSession(this);
+        try
+        {
+            session.Import(state);
+            return session;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Recommends for a whole session given at once (stateless; thread-safe).</summary>
     public IReadOnlyList<RecommendedItem> Recommend(IEnumerable<string> sessionItems, int? topK = null)
     {
@@ -104,22 +143,59 @@ public sealed class SessionRecommender : IDisposable
 
     internal void ThrowIfModelDisposed() => _source?.ThrowIfDisposed();
 
-    internal IReadOnlyList<RecommendedItem> Top(ReadOnlySpan<float> scores, int? topK)
+    /// <summary>List length asked for, checked and capped at the catalog size.</summary>
+    internal int ListLength(int? topK)
     {
         int k = topK ?? TopK;
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(topK), k, "TopK must be at least 1.");
-        k = Math.Min(k, scores.Length);
-        var items = new int[k];
-        var values = new float[k];
-        int n = TopKSelection.Select(scores, null, k, items, values);
-        var list = new RecommendedItem[n];
-        for (int i = 0; i < n; i++) list[i] = new RecommendedItem(Model.Items.GetId(items[i]), values[i]);
+        return Math.Min(k, Math.Max(1, Model.Items.Count));
+    }
+
+    /// <summary>The cold-start list of length <paramref name="topK"/> (computed once per length).</summary>
+    internal IReadOnlyList<RecommendedItem> ColdStartList(int? topK)
+    {
+        int k = ListLength(topK);
+        return _coldStartLists.GetOrAdd(k, k =>
+        {
+            var scores = ColdStartScores;
+            k = Math.Min(k, scores.Length);
+            var items = new int[k];
+            var values = new float[k];
+            int n = TopKSelection.Select(scores, null, k, items, values);
+            return ToList(items, values, n);
+        });
+    }
+
+    internal RecommendedItem[] ToList(ReadOnlySpan<int> items, ReadOnlySpan<float> values, int count)
+    {
+        var list = new RecommendedItem[count];
+        for (int i = 0; i < count; i++) list[i] = new RecommendedItem(Model.Items.GetId(items[i]), values[i]);
         return list;
     }
 
-    /// <summary>Releases the model when this recommender was loaded from a file or stream (only once no request uses it).</summary>
+    /// <summary>A one-slot scorer from the pool (sessions hold only their state bytes; a scorer serves one call at a time).</summary>
+    internal ISessionScorer RentScorer()
+    {
+        if (_scorers.TryTake(out var scorer)) { Interlocked.Decrement(ref _pooled); return scorer; }
+        return Model.CreateScorer(1);
+    }
+
+    /// <summary>Returns a scorer to the pool (at most a few per core are kept).</summary>
+    internal void ReturnScorer(ISessionScorer scorer)
+    {
+        if (!Volatile.Read(ref _disposed) && Interlocked.Increment(ref _pooled) <= 4 * Environment.ProcessorCount) _scorers.Add(scorer);
+        else
+        {
+            Interlocked.Decrement(ref _pooled);
+            scorer.Dispose();
+        }
+    }
+
+    /// <summary>Releases the pooled scorers, and the model when this recommender was loaded from a file or stream (only once no request uses it).</summary>
     public void Dispose()
     {
+        Volatile.Write(ref _disposed, true);
+        while (_scorers.TryTake(out var scorer)) scorer.Dispose();
         if (_ownsSource) _source!.Dispose();
     }
 }
@@ -131,19 +207,14 @@ public sealed class SessionRecommender : IDisposable
 /// </summary>
 public sealed class RecommendationSession : IDisposable
 {
+    private static ReadOnlySpan<byte> Magic => "SRSTATE1"u8;
+    private const int StateVersion = 1;
     private readonly SessionRecommender _owner;
-    private readonly ISessionScorer _scorer;
-    private readonly float[] _scores;
-    private readonly int[] _step = new int[1];
     private readonly object _lock = new();
+    private byte[]? _state; // the model's state of this session (ISessionScorer.WriteState); null = empty
     private bool _disposed;
 
-    internal RecommendationSession(SessionRecommender owner)
-    {
-        _owner = owner;
-        _scorer = owner.Model.CreateScorer(1);
-        _scores = new float[owner.Model.Items.Count];
-    }
+    internal RecommendationSession(SessionRecommender owner) => _owner = owner;
 
     /// <summary>Known items observed so far.</summary>
     public int Length { get; private set; }
@@ -151,7 +222,7 @@ public sealed class RecommendationSession : IDisposable
     /// <summary>Items ignored because the model does not know them.</summary>
     public int IgnoredItems { get; private set; }
 
-    /// <summary>Observes the next event; returns false (and ignores it) when the model does not know the item.</summary>
+    /// <summary>Observes the next event (moves the state; nothing is scored); returns false (and ignores it) when the model does not know the item.</summary>
     public bool Add(string itemId)
     {
         ArgumentNullException.ThrowIfNull(itemId);
@@ -160,8 +231,17 @@ public sealed class RecommendationSession : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_owner.Model.Items.TryGetIndex(itemId.Trim(), out int index)) { IgnoredItems++; return false; }
             _owner.ThrowIfModelDisposed();
-            _step[0] = index;
-            _scorer.Step(_step, _scores);
+            var scorer = Load();
+            try
+            {
+                ReadOnlySpan<int> step = [index];
+                scorer.Advance(step);
+                _state = Save(scorer);
+            }
+            finally
+            {
+                _owner.ReturnScorer(scorer);
+            }
             Length++;
             return true;
         }
@@ -173,8 +253,114 @@ public sealed class RecommendationSession : IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (Length == 0) _owner.ThrowIfModelDisposed(); // the cold-start scores may need the model
-            return _owner.Top(Length == 0 ? _owner.ColdStartScores : _scores, topK);
+            _owner.ThrowIfModelDisposed();
+            if (Length == 0) return _owner.ColdStartList(topK);
+            int k = _owner.ListLength(topK);
+            var items = new int[k];
+            var scores = new float[k];
+            Span<int> count = stackalloc int[1];
+            ReadOnlySpan<int> slot = [0];
+            var scorer = Load();
+            try { scorer.TopK(slot, k, null, items, scores, count); }
+            finally { _owner.ReturnScorer(scorer); }
+            return _owner.ToList(items, scores, count[0]);
+        }
+    }
+
+    // A pooled scorer whose slot 0 holds this session's state.
+    private ISessionScorer Load()
+    {
+        var scorer = _owner.RentScorer();
+        try
+        {
+            if (_state is null) scorer.ResetSlot(0);
+            else
+            {
+                using var reader = new BinaryReader(new MemoryStream(_state, writable: false));
+                scorer.ReadState(0, reader);
+            }
+            return scorer;
+        }
+        catch
+        {
+            _owner.ReturnScorer(scorer);
+            throw;
+        }
+    }
+
+    private static byte[] Save(ISessionScorer scorer)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) scorer.WriteState(0, writer);
+        return stream.ToArray();
+    }
+
+    /// <summary>
+    /// The session's state as bytes (versioned; carries the model's identity, <see cref="Length"/>,
+    /// <see cref="IgnoredItems"/> and the model's state of the session, e.g. GRU4Rec's hidden state): store it anywhere
+    /// and continue the session with <see cref="SessionRecommender.RestoreSession"/> of the same model.
+    /// </summary>
+    public byte[] ExportState()
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _owner.ThrowIfModelDisposed();
+            byte[] scorerState = _state ?? EmptyState();
+            using var stream = new MemoryStream();
+            using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+            {
+                writer.Write(Magic);
+                writer.Write(StateVersion);
+                writer.Write(_owner.IdentityBytes);
+                writer.Write(Length);
+                writer.Write(IgnoredItems);
+                writer.Write(scorerState);
+            }
+            return stream.ToArray();
+        }
+    }
+
+    private byte[] EmptyState()
+    {
+        var scorer = Load();
+        try { return Save(scorer); }
+        finally { _owner.ReturnScorer(scorer); }
+    }
+
+    /// <summary>Replaces this (new) session's state with an exported one; see <see cref="SessionRecommender.RestoreSession"/>.</summary>
+    internal void Import(ReadOnlySpan<byte> state)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (state.Length < Magic.Length + 4 + 32 + 8 || !state[..Magic.Length].SequenceEqual(Magic))
+                throw new InvalidDataException("The bytes are not an MLNet.SessionRec session state.");
+            using var reader = new BinaryReader(new MemoryStream(state[Magic.Length..].ToArray(), writable: false));
+            int version = reader.ReadInt32();
+            if (version != StateVersion)
+                throw new InvalidDataException($"The session state has format version {version}; this library reads {StateVersion}.");
+            var identity = reader.ReadBytes(32);
+            if (!identity.AsSpan().SequenceEqual(_owner.IdentityBytes))
+                throw new ArgumentException($"The session state belongs to a different model (model identity {Convert.ToHexString(identity)[..16]}…; " +
+                    $"this recommender's model is {_owner.ModelIdentity[..16]}…): a session can only be restored into the model that exported it.", nameof(state));
+            int length = reader.ReadInt32(), ignored = reader.ReadInt32();
+            if (length < 0 || ignored < 0) throw new InvalidDataException($"The session state has invalid counters ({length}, {ignored}).");
+            // The scorer checks its part (and that nothing follows it), then the session keeps the exact bytes.
+            var scorer = _owner.RentScorer();
+            try
+            {
+                try { scorer.ReadState(0, reader); }
+                catch (EndOfStreamException e) { throw new InvalidDataException("The session state is truncated.", e); }
+                if (reader.BaseStream.Position != reader.BaseStream.Length) throw new InvalidDataException("The session state has trailing bytes.");
+                _state = Save(scorer);
+            }
+            finally
+            {
+                _owner.ReturnScorer(scorer);
+            }
+            Length = length;
+            IgnoredItems = ignored;
         }
     }
 
@@ -184,20 +370,19 @@ public sealed class RecommendationSession : IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _scorer.ResetSlot(0);
+            _state = null;
             Length = 0;
             IgnoredItems = 0;
         }
     }
 
-    /// <summary>Releases the session's state.</summary>
+    /// <summary>Ends the session (its state is managed memory: nothing native to release).</summary>
     public void Dispose()
     {
         lock (_lock)
         {
-            if (_disposed) return;
             _disposed = true;
-            _scorer.Dispose();
+            _state = null;
         }
     }
 }
