@@ -48,9 +48,9 @@ public sealed class ReadmeFiguresTests
     private static double[] Metrics(string row) =>
         row.Split(" | ").Skip(1).Select(c => double.Parse(c, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
-    // The table rows without the last (training time) column.
+    // The model rows (no header) without the last (training time) column.
     private static List<string> MetricRows(string table) => table.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-        .Where(l => l.StartsWith('|') && !l.StartsWith("|---", StringComparison.Ordinal))
+        .Where(l => l.StartsWith('|') && !l.StartsWith("|---", StringComparison.Ordinal) && !l.StartsWith("| model |", StringComparison.Ordinal))
         .Select(l => string.Join(" | ", l.Trim('|').Split('|').Select(c => c.Trim()).SkipLast(1)))
         .ToList();
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MLNet.SessionRec.Gru4Rec;
@@ -11,14 +12,22 @@ namespace MLNet.SessionRec.Gru4Rec;
 internal sealed class AdagradMomentum : IDisposable
 {
     public const double Epsilon = 1e-6;
-    private readonly double _lr;
     private readonly double _momentum;
     private readonly Dictionary<Tensor, (Tensor Acc, Tensor? Vel)> _state = new(ReferenceEqualityComparer.Instance);
 
+    // The scalars of every update, made once and kept alive here. TorchSharp 0.107 passes a Scalar's raw handle to
+    // native code and frees it in a finalizer, so a temporary Scalar (an implicit double -> Scalar) can be collected
+    // while the native call still reads it: seen once here as "Expected false to be true ... toFloat" in acc.add(eps).
+    private readonly Scalar _one = 1.ToScalar();
+    private readonly Scalar _epsilon = Epsilon.ToScalar();
+    private readonly Scalar _negativeLearningRate;
+    private readonly Scalar _momentumScalar;
+
     public AdagradMomentum(double learningRate, double momentum)
     {
-        _lr = learningRate;
         _momentum = momentum;
+        _negativeLearningRate = (-learningRate).ToScalar();
+        _momentumScalar = momentum.ToScalar();
     }
 
     private (Tensor Acc, Tensor? Vel) State(Tensor parameter)
@@ -40,11 +49,11 @@ internal sealed class AdagradMomentum : IDisposable
     {
         using var noGrad = no_grad();
         var (acc, vel) = State(parameter);
-        acc.addcmul_(grad, grad, 1);
-        using var denom = acc.add(Epsilon).sqrt_();
-        if (vel is null) { parameter.addcdiv_(grad, denom, -_lr); return; }
-        vel.mul_(_momentum).addcdiv_(grad, denom, -_lr);
-        parameter.add_(vel);
+        acc.addcmul_(grad, grad, _one);
+        using var denom = acc.add(_epsilon, _one).sqrt_();
+        if (vel is null) { parameter.addcdiv_(grad, denom, _negativeLearningRate); return; }
+        vel.mul_(_momentumScalar).addcdiv_(grad, denom, _negativeLearningRate);
+        parameter.add_(vel, _one);
     }
 
     /// <summary>
@@ -59,19 +68,20 @@ internal sealed class AdagradMomentum : IDisposable
         var (unique, inverse, _) = rows.unique(sorted: false, return_inverse: true);
         var shape = (long[])rowGrads.shape.Clone();
         shape[0] = unique.shape[0];
-        var g = zeros(shape, rowGrads.dtype, rowGrads.device).index_add_(0, inverse!, rowGrads, 1);
-        var a = acc.index_select(0, unique).addcmul_(g, g, 1);
+        var g = zeros(shape, rowGrads.dtype, rowGrads.device).index_add_(0, inverse!, rowGrads, _one);
+        var a = acc.index_select(0, unique).addcmul_(g, g, _one);
         acc.index_copy_(0, unique, a);
-        var denom = a.add_(Epsilon).sqrt_();
-        if (vel is null) { parameter.index_add_(0, unique, g.div_(denom), -_lr); return; }
-        var v = vel.index_select(0, unique).mul_(_momentum).addcdiv_(g, denom, -_lr);
+        var denom = a.add_(_epsilon, _one).sqrt_();
+        if (vel is null) { parameter.index_add_(0, unique, g.div_(denom), _negativeLearningRate); return; }
+        var v = vel.index_select(0, unique).mul_(_momentumScalar).addcdiv_(g, denom, _negativeLearningRate);
         vel.index_copy_(0, unique, v);
-        parameter.index_add_(0, unique, v, 1);
+        parameter.index_add_(0, unique, v, _one);
     }
 
     public void Dispose()
     {
         foreach (var (acc, vel) in _state.Values) { acc.Dispose(); vel?.Dispose(); }
         _state.Clear();
+        foreach (var scalar in new[] { _one, _epsilon, _negativeLearningRate, _momentumScalar }) scalar.Dispose();
     }
 }
