@@ -23,6 +23,8 @@ public sealed class Gru4RecScorer : ISessionScorer
     private bool[]? _maskSource;
     private Tensor? _disallowed;
     private long _allowedCount;
+    private Tensor? _cachedScores; // the scores of the last Rank (one chunk) for _cachedRows, until the state moves
+    private int[]? _cachedRows;
 
     internal Gru4RecScorer(Gru4RecNetwork net, int slots)
     {
@@ -131,8 +133,8 @@ public sealed class Gru4RecScorer : ISessionScorer
         {
             long c1 = Math.Min(n, c0 + chunk);
             using var inner = NewDisposeScope();
-            var s = Scores(h, c0, c1, chunk >= n);
-            if (disallowed is not null) s.masked_fill_(disallowed.narrow(0, c0, c1 - c0), float.NegativeInfinity);
+            var s = chunk >= n && _cachedRows is not null && slots.SequenceEqual(_cachedRows) ? _cachedScores!.alias() : Scores(h, c0, c1, chunk >= n);
+            if (disallowed is not null) s = s.masked_fill(disallowed.narrow(0, c0, c1 - c0), float.NegativeInfinity);
             var (v, ix) = s.topk((int)Math.Min(kk, c1 - c0), 1, largest: true, sorted: false);
             if (c0 > 0) ix.add_(c0);
             if (bestValues is not null)
@@ -206,6 +208,10 @@ public sealed class Gru4RecScorer : ISessionScorer
             var s = _net.ScoreAll(h);
             tv = s.gather(1, t);
             (higher, equal) = Counts(s, tv, ties);
+            // The evaluator asks for the same rows' lists next: keep this product for TopK (bounded by the budget).
+            DropCachedScores();
+            _cachedScores = s.DetachFromDisposeScope();
+            _cachedRows = active.ToArray();
         }
         else
         {
@@ -272,6 +278,7 @@ public sealed class Gru4RecScorer : ISessionScorer
         if ((uint)slot >= (uint)Slots) throw new ArgumentOutOfRangeException(nameof(slot));
         if (source.Length != StateSize) throw new ArgumentException($"A state has {StateSize} values.", nameof(source));
         _pendingReset[slot] = false;
+        DropCachedScores();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         int offset = 0;
@@ -389,9 +396,17 @@ public sealed class Gru4RecScorer : ISessionScorer
         return TopKSelection.Select(row, allowed, k, items, scores);
     }
 
+    private void DropCachedScores()
+    {
+        _cachedScores?.Dispose();
+        _cachedScores = null;
+        _cachedRows = null;
+    }
+
     private void ApplyResets()
     {
         if (!_anyPending) return;
+        DropCachedScores();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var rows = new List<long>();
@@ -406,6 +421,7 @@ public sealed class Gru4RecScorer : ISessionScorer
     {
         if (items.Length < Slots) throw new ArgumentException($"items must hold one entry per slot ({Slots}).", nameof(items));
         ApplyResets();
+        DropCachedScores();
         var active = new List<int>(Slots);
         var x = new long[Slots];
         int n = 0;
@@ -432,6 +448,7 @@ public sealed class Gru4RecScorer : ISessionScorer
     {
         foreach (var t in _state) t.Dispose();
         _disallowed?.Dispose();
+        DropCachedScores();
     }
 
     /// <summary>Best first: higher score, then lower index; NaN last (as <see cref="TopKSelection"/>).</summary>
