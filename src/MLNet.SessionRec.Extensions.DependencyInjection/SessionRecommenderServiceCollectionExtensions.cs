@@ -34,31 +34,34 @@ public static class SessionRecommenderServiceCollectionExtensions
     /// Registers a singleton <see cref="SessionRecommender"/> loaded on first use from the model zip at
     /// <paramref name="modelPath"/>. The recommender is thread-safe: inject it anywhere and call
     /// <see cref="SessionRecommender.Recommend"/> or keep a <see cref="RecommendationSession"/> per user session.
-    /// For several models or reload on file change use <see cref="AddSessionRecommenderPool"/>.
+    /// For several models or reload on file change use <see cref="AddSessionRecommenderPool"/>. When the model is a
+    /// chain, item ids go through the transforms before the session recommender, fed as the input column
+    /// <paramref name="inputItemColumnName"/> (default the session recommender's item column; see
+    /// <see cref="SessionRecommender.Load(MLContext, string, int?, string?)"/>).
     /// </summary>
-    public static IServiceCollection AddSessionRecommender(this IServiceCollection services, string modelPath, int? topK = null) =>
-        AddSessionRecommender(services, null, modelPath, topK);
+    public static IServiceCollection AddSessionRecommender(this IServiceCollection services, string modelPath, int? topK = null, string? inputItemColumnName = null) =>
+        AddSessionRecommender(services, null, modelPath, topK, inputItemColumnName);
 
-    /// <summary>As <see cref="AddSessionRecommender(IServiceCollection, string, int?)"/>, loading with <paramref name="mlContext"/>.</summary>
-    public static IServiceCollection AddSessionRecommender(this IServiceCollection services, MLContext? mlContext, string modelPath, int? topK = null)
+    /// <summary>As <see cref="AddSessionRecommender(IServiceCollection, string, int?, string?)"/>, loading with <paramref name="mlContext"/>.</summary>
+    public static IServiceCollection AddSessionRecommender(this IServiceCollection services, MLContext? mlContext, string modelPath, int? topK = null, string? inputItemColumnName = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
-        return services.AddSingleton(provider => SessionRecommender.Load(ContextOf(provider, mlContext), modelPath, topK));
+        return services.AddSingleton(provider => SessionRecommender.Load(ContextOf(provider, mlContext), modelPath, topK, inputItemColumnName));
     }
 
     /// <summary>
     /// Registers a singleton <see cref="SessionRecommender"/> loaded on first use from the stream that
     /// <paramref name="openModel"/> returns (the stream is disposed after loading).
     /// </summary>
-    public static IServiceCollection AddSessionRecommender(this IServiceCollection services, Func<IServiceProvider, Stream> openModel, int? topK = null)
+    public static IServiceCollection AddSessionRecommender(this IServiceCollection services, Func<IServiceProvider, Stream> openModel, int? topK = null, string? inputItemColumnName = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(openModel);
         return services.AddSingleton(provider =>
         {
             using var stream = openModel(provider) ?? throw new InvalidOperationException("The model stream factory returned null.");
-            return SessionRecommender.Load(ContextOf(provider, null), stream, topK);
+            return SessionRecommender.Load(ContextOf(provider, null), stream, topK, inputItemColumnName);
         });
     }
 
@@ -76,24 +79,27 @@ public sealed class SessionRecommenderPoolBuilder
     internal List<Action<SessionRecommenderPool, IServiceProvider>> Registrations { get; } = [];
 
     /// <summary>The default model (<see cref="SessionRecommenderPool.GetRecommender()"/>) from a file.</summary>
-    public SessionRecommenderPoolBuilder FromFile(string filePath, bool watchForChanges = false, int? topK = null) =>
-        FromFile(SessionRecommenderPool.DefaultModelName, filePath, watchForChanges, topK);
+    public SessionRecommenderPoolBuilder FromFile(string filePath, bool watchForChanges = false, int? topK = null, string? inputItemColumnName = null) =>
+        FromFile(SessionRecommenderPool.DefaultModelName, filePath, watchForChanges, topK, inputItemColumnName);
 
-    /// <summary>A named model from a file; with <paramref name="watchForChanges"/> it is reloaded when the file changes.</summary>
-    public SessionRecommenderPoolBuilder FromFile(string modelName, string filePath, bool watchForChanges = false, int? topK = null)
+    /// <summary>
+    /// A named model from a file; with <paramref name="watchForChanges"/> it is reloaded when the file changes;
+    /// <paramref name="inputItemColumnName"/>: the model's input column of raw item ids when the chain renames it.
+    /// </summary>
+    public SessionRecommenderPoolBuilder FromFile(string modelName, string filePath, bool watchForChanges = false, int? topK = null, string? inputItemColumnName = null)
     {
         ArgumentNullException.ThrowIfNull(modelName);
         ArgumentException.ThrowIfNullOrWhiteSpace(filePath);
-        Registrations.Add((pool, _) => pool.FromFile(modelName, filePath, watchForChanges, topK));
+        Registrations.Add((pool, _) => pool.FromFile(modelName, filePath, watchForChanges, topK, inputItemColumnName));
         return this;
     }
 
     /// <summary>A named model from the stream that <paramref name="openModel"/> returns (disposed after loading).</summary>
-    public SessionRecommenderPoolBuilder FromStream(string modelName, Func<IServiceProvider, Stream> openModel, int? topK = null)
+    public SessionRecommenderPoolBuilder FromStream(string modelName, Func<IServiceProvider, Stream> openModel, int? topK = null, string? inputItemColumnName = null)
     {
         ArgumentNullException.ThrowIfNull(modelName);
         ArgumentNullException.ThrowIfNull(openModel);
-        Registrations.Add((pool, provider) => pool.FromStream(modelName, () => openModel(provider), topK));
+        Registrations.Add((pool, provider) => pool.FromStream(modelName, () => openModel(provider), topK, inputItemColumnName));
         return this;
     }
 }

@@ -26,12 +26,14 @@ public sealed class SessionRecommender : IDisposable
     private bool _disposed;
     private readonly SessionRecommendationTransformer? _source;
     private readonly bool _ownsSource;
+    private readonly UpstreamItemMapper? _upstream;
 
     /// <summary>Creates a recommender over <paramref name="model"/> with lists of <paramref name="topK"/> items.</summary>
     public SessionRecommender(ISessionModel model, int topK = DefaultColumns.TopK) : this(model, topK, null, ownsSource: false) { }
 
     // source: the transformer whose model this is (its disposal ends this recommender); ownsSource: dispose it with us.
-    internal SessionRecommender(ISessionModel model, int topK, SessionRecommendationTransformer? source, bool ownsSource)
+    // upstream: the transforms before the transformer in a whole model, applied to every raw item id (null: ids map straight).
+    internal SessionRecommender(ISessionModel model, int topK, SessionRecommendationTransformer? source, bool ownsSource, UpstreamItemMapper? upstream = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (topK < 1) throw new ArgumentOutOfRangeException(nameof(topK), topK, "TopK must be at least 1.");
@@ -39,6 +41,7 @@ public sealed class SessionRecommender : IDisposable
         TopK = topK;
         _source = source;
         _ownsSource = ownsSource;
+        _upstream = upstream;
         _coldStart = new(() => ColdStart.Scores(model), LazyThreadSafetyMode.ExecutionAndPublication);
         _identity = new(() => MLNet.SessionRec.ModelIdentity.Of(model), LazyThreadSafetyMode.ExecutionAndPublication);
     }
@@ -51,24 +54,36 @@ public sealed class SessionRecommender : IDisposable
     /// <param name="mlContext">The caller's context.</param>
     /// <param name="modelPath">The model zip.</param>
     /// <param name="topK">List length; default the transformer's.</param>
-    public static SessionRecommender Load(MLContext mlContext, string modelPath, int? topK = null)
+    /// <param name="inputItemColumnName">
+    /// The model's input column that holds the raw item ids when transforms before the session recommender rename the
+    /// item column (e.g. <c>CopyColumns("ItemId", "ProductId")</c>: <c>"ProductId"</c>); default the transformer's item column.
+    /// </param>
+    /// <remarks>
+    /// When the model is a chain, every item id given to <see cref="RecommendationSession.Add"/> goes through the
+    /// transforms before the session recommender (as <c>Transform</c> of a row holding it would), fed as the input
+    /// column <paramref name="inputItemColumnName"/>.
+    /// </remarks>
+    /// <exception cref="ArgumentException">The model's input has no such raw item column.</exception>
+    public static SessionRecommender Load(MLContext mlContext, string modelPath, int? topK = null, string? inputItemColumnName = null)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
         using var stream = File.OpenRead(modelPath);
-        return Load(mlContext, stream, topK);
+        return Load(mlContext, stream, topK, inputItemColumnName);
     }
 
     /// <summary>Loads a model saved with <c>mlContext.Model.Save</c> from a stream with <paramref name="mlContext"/>.</summary>
     /// <param name="mlContext">The caller's context.</param>
     /// <param name="model">The model zip.</param>
     /// <param name="topK">List length; default the transformer's.</param>
-    public static SessionRecommender Load(MLContext mlContext, Stream model, int? topK = null)
+    /// <param name="inputItemColumnName">The model's input column of raw item ids (see the path overload).</param>
+    public static SessionRecommender Load(MLContext mlContext, Stream model, int? topK = null, string? inputItemColumnName = null)
     {
-        var transformer = SessionRecommenderLoading.Load(mlContext, model);
+        var (transformer, upstream, inputSchema) = SessionRecommenderLoading.LoadChain(mlContext, model);
         try
         {
-            return new SessionRecommender(transformer.Model, topK ?? transformer.TopK, transformer, ownsSource: true);
+            return new SessionRecommender(transformer.Model, topK ?? transformer.TopK, transformer, ownsSource: true,
+                UpstreamItemMapper.Create(upstream, inputSchema, transformer, inputItemColumnName));
         }
         catch
         {
@@ -80,12 +95,37 @@ public sealed class SessionRecommender : IDisposable
     /// <summary>Loads a model saved with <c>mlContext.Model.Save</c> with a new default <see cref="MLContext"/> (CPU).</summary>
     /// <param name="modelPath">The model zip.</param>
     /// <param name="topK">List length; default the transformer's.</param>
-    public static SessionRecommender Load(string modelPath, int? topK = null) => Load(new MLContext(), modelPath, topK);
+    /// <param name="inputItemColumnName">The model's input column of raw item ids (see the overload with a context).</param>
+    public static SessionRecommender Load(string modelPath, int? topK = null, string? inputItemColumnName = null) =>
+        Load(new MLContext(), modelPath, topK, inputItemColumnName);
 
     /// <summary>Loads a model saved with <c>mlContext.Model.Save</c> from a stream with a new default <see cref="MLContext"/> (CPU).</summary>
     /// <param name="model">The model zip.</param>
     /// <param name="topK">List length; default the transformer's.</param>
-    public static SessionRecommender Load(Stream model, int? topK = null) => Load(new MLContext(), model, topK);
+    /// <param name="inputItemColumnName">The model's input column of raw item ids (see the overload with a context).</param>
+    public static SessionRecommender Load(Stream model, int? topK = null, string? inputItemColumnName = null) =>
+        Load(new MLContext(), model, topK, inputItemColumnName);
+
+    /// <summary>
+    /// A recommender over a whole fitted or loaded model (a chain that contains a session recommendation transformer):
+    /// every item id given to <see cref="RecommendationSession.Add"/> goes through the transforms before the session
+    /// recommender, as <c>Transform</c> of a row holding it would. It shares the model: it stops working when the
+    /// model's session recommendation transformer is disposed.
+    /// </summary>
+    /// <param name="model">The model (a chain, or the session recommendation transformer itself).</param>
+    /// <param name="inputSchema">The model's input schema (the training data's schema, or the one <c>Model.Load</c> gives).</param>
+    /// <param name="topK">List length; default the transformer's.</param>
+    /// <param name="inputItemColumnName">The input column of raw item ids; default the transformer's item column.</param>
+    /// <exception cref="ArgumentException">The model has no session recommendation transformer, or its input no such raw item column.</exception>
+    public static SessionRecommender Create(ITransformer model, DataViewSchema inputSchema, int? topK = null, string? inputItemColumnName = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        var transformer = SessionRecommenderLoading.Find(model);
+        transformer.ThrowIfDisposed();
+        return new SessionRecommender(transformer.Model, topK ?? transformer.TopK, transformer, ownsSource: false,
+            UpstreamItemMapper.Create(SessionRecommenderLoading.Upstream(model, transformer), inputSchema, transformer, inputItemColumnName));
+    }
 
     /// <summary>The model.</summary>
     public ISessionModel Model { get; }
@@ -140,6 +180,9 @@ public sealed class SessionRecommender : IDisposable
     }
 
     internal float[] ColdStartScores => _coldStart.Value;
+
+    /// <summary>The transforms before the session recommender, applied to raw item ids (null when there are none).</summary>
+    internal UpstreamItemMapper? Upstream => _upstream;
 
     internal void ThrowIfModelDisposed() => _source?.ThrowIfDisposed();
 
@@ -196,6 +239,7 @@ public sealed class SessionRecommender : IDisposable
     {
         Volatile.Write(ref _disposed, true);
         while (_scorers.TryTake(out var scorer)) scorer.Dispose();
+        _upstream?.Dispose();
         if (_ownsSource) _source!.Dispose();
     }
 }
@@ -212,6 +256,7 @@ public sealed class RecommendationSession : IDisposable
     private readonly SessionRecommender _owner;
     private readonly object _lock = new();
     private byte[]? _state; // the model's state of this session (ISessionScorer.WriteState); null = empty
+    private List<int>? _mapped; // the model's items of the last raw id put through the upstream transforms
     private bool _disposed;
 
     internal RecommendationSession(SessionRecommender owner) => _owner = owner;
@@ -222,13 +267,18 @@ public sealed class RecommendationSession : IDisposable
     /// <summary>Items ignored because the model does not know them.</summary>
     public int IgnoredItems { get; private set; }
 
-    /// <summary>Observes the next event (moves the state; nothing is scored); returns false (and ignores it) when the model does not know the item.</summary>
+    /// <summary>
+    /// Observes the next event (moves the state; nothing is scored); returns false (and ignores it) when the model does
+    /// not know the item. For a recommender over a whole model (<see cref="SessionRecommender.Load(MLContext, string, int?, string?)"/>,
+    /// <see cref="SessionRecommender.Create"/>) the raw id first goes through the transforms before the session recommender.
+    /// </summary>
     public bool Add(string itemId)
     {
         ArgumentNullException.ThrowIfNull(itemId);
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_owner.Upstream is { } upstream) return AddMapped(upstream, itemId);
             if (!_owner.Model.Items.TryGetIndex(itemId.Trim(), out int index)) { IgnoredItems++; return false; }
             _owner.ThrowIfModelDisposed();
             var scorer = Load();
@@ -245,6 +295,37 @@ public sealed class RecommendationSession : IDisposable
             Length++;
             return true;
         }
+    }
+
+    // Add through the upstream transforms (under the lock): the raw id becomes the items of the transformed item column.
+    private bool AddMapped(UpstreamItemMapper upstream, string itemId)
+    {
+        _owner.ThrowIfModelDisposed();
+        var items = _mapped ??= [];
+        int unknown = upstream.Map(itemId, items);
+        IgnoredItems += unknown;
+        if (items.Count == 0)
+        {
+            if (unknown == 0) IgnoredItems++;
+            return false;
+        }
+        var scorer = Load();
+        try
+        {
+            Span<int> step = stackalloc int[1];
+            foreach (int index in items)
+            {
+                step[0] = index;
+                scorer.Advance(step);
+            }
+            _state = Save(scorer);
+        }
+        finally
+        {
+            _owner.ReturnScorer(scorer);
+        }
+        Length += items.Count;
+        return true;
     }
 
     /// <summary>The current top-k (the recommender's default k unless given); the cold-start answer while empty.</summary>

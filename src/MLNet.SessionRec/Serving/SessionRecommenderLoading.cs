@@ -30,15 +30,28 @@ internal static class SessionRecommenderLoading
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         var found = Find(model);
-        return (found, Upstream(model, data));
+        foreach (var transform in Upstream(model, found)) data = transform.Transform(data);
+        return (found, data);
+    }
 
-        IDataView Upstream(ITransformer t, IDataView view)
+    /// <summary>
+    /// The transformers that come before <paramref name="found"/> in <paramref name="model"/>'s chains (nested chains
+    /// flattened, in order): the upstream part of the pipeline, e.g. a <c>CopyColumns</c> or <c>MapValueToKey</c>.
+    /// </summary>
+    public static List<ITransformer> Upstream(ITransformer model, SessionRecommendationTransformer found)
+    {
+        var upstream = new List<ITransformer>();
+        Collect(model);
+        return upstream;
+
+        void Collect(ITransformer t)
         {
-            if (t is not IEnumerable<ITransformer> chain) return view;
+            if (t is not IEnumerable<ITransformer> chain) return;
             var list = chain.ToList();
             int at = list.FindLastIndex(x => Contains(x, found));
-            for (int i = 0; i < at; i++) view = list[i].Transform(view);
-            return at < 0 ? view : Upstream(list[at], view);
+            if (at < 0) return;
+            upstream.AddRange(list.Take(at));
+            Collect(list[at]);
         }
 
         static bool Contains(ITransformer t, SessionRecommendationTransformer target) => t switch
@@ -53,11 +66,18 @@ internal static class SessionRecommenderLoading
     /// Loads an ML.NET model zip with <paramref name="mlContext"/> (its device, fallback, log and cancellation) and
     /// returns its session recommendation transformer.
     /// </summary>
-    public static SessionRecommendationTransformer Load(MLContext mlContext, Stream stream)
+    public static SessionRecommendationTransformer Load(MLContext mlContext, Stream stream) => LoadChain(mlContext, stream).Transformer;
+
+    /// <summary>
+    /// Loads an ML.NET model zip with <paramref name="mlContext"/> and returns its session recommendation transformer,
+    /// the transformers before it and the model's saved input schema (null when saved without one).
+    /// </summary>
+    public static (SessionRecommendationTransformer Transformer, List<ITransformer> Upstream, DataViewSchema? InputSchema) LoadChain(MLContext mlContext, Stream stream)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentNullException.ThrowIfNull(stream);
-        var model = mlContext.Model.Load(stream, out _);
-        return Find(model);
+        var model = mlContext.Model.Load(stream, out var inputSchema);
+        var found = Find(model);
+        return (found, Upstream(model, found), inputSchema);
     }
 }

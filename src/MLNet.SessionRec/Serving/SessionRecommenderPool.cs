@@ -33,29 +33,31 @@ public sealed class SessionRecommenderPool : IDisposable
     }
 
     /// <summary>Registers the model zip at <paramref name="filePath"/> as the default model.</summary>
-    public SessionRecommenderPool FromFile(string filePath, bool watchForChanges = false, int? topK = null) =>
-        FromFile(DefaultModelName, filePath, watchForChanges, topK);
+    public SessionRecommenderPool FromFile(string filePath, bool watchForChanges = false, int? topK = null, string? inputItemColumnName = null) =>
+        FromFile(DefaultModelName, filePath, watchForChanges, topK, inputItemColumnName);
 
     /// <summary>
     /// Registers the model zip at <paramref name="filePath"/> under <paramref name="modelName"/>; with
-    /// <paramref name="watchForChanges"/> it is reloaded when the file changes.
+    /// <paramref name="watchForChanges"/> it is reloaded when the file changes. When the model is a chain, item ids go
+    /// through the transforms before the session recommender, fed as the input column <paramref name="inputItemColumnName"/>
+    /// (default the session recommender's item column; see <see cref="SessionRecommender.Load(MLContext, string, int?, string?)"/>).
     /// </summary>
-    public SessionRecommenderPool FromFile(string modelName, string filePath, bool watchForChanges = false, int? topK = null)
+    public SessionRecommenderPool FromFile(string modelName, string filePath, bool watchForChanges = false, int? topK = null, string? inputItemColumnName = null)
     {
         ArgumentNullException.ThrowIfNull(modelName);
         ArgumentException.ThrowIfNullOrWhiteSpace(filePath);
         if (topK is < 1) throw new ArgumentOutOfRangeException(nameof(topK), topK, "TopK must be at least 1.");
-        Add(modelName, new Entry(this, Path.GetFullPath(filePath), null, watchForChanges, topK));
+        Add(modelName, new Entry(this, Path.GetFullPath(filePath), null, watchForChanges, topK, inputItemColumnName));
         return this;
     }
 
     /// <summary>Registers a model read from the stream that <paramref name="openModel"/> returns (disposed after loading).</summary>
-    public SessionRecommenderPool FromStream(string modelName, Func<Stream> openModel, int? topK = null)
+    public SessionRecommenderPool FromStream(string modelName, Func<Stream> openModel, int? topK = null, string? inputItemColumnName = null)
     {
         ArgumentNullException.ThrowIfNull(modelName);
         ArgumentNullException.ThrowIfNull(openModel);
         if (topK is < 1) throw new ArgumentOutOfRangeException(nameof(topK), topK, "TopK must be at least 1.");
-        Add(modelName, new Entry(this, null, openModel, false, topK));
+        Add(modelName, new Entry(this, null, openModel, false, topK, inputItemColumnName));
         return this;
     }
 
@@ -118,6 +120,7 @@ public sealed class SessionRecommenderPool : IDisposable
         private readonly Func<Stream>? _open;
         private readonly bool _watch;
         private readonly int? _topK;
+        private readonly string? _inputItemColumnName;
         private readonly object _lock = new();
         private readonly FileSystemWatcher? _watcher;
         private SessionRecommender? _current;
@@ -125,8 +128,9 @@ public sealed class SessionRecommenderPool : IDisposable
         private long _nextCheck;
         private volatile bool _changed;
 
-        public Entry(SessionRecommenderPool pool, string? path, Func<Stream>? open, bool watch, int? topK)
+        public Entry(SessionRecommenderPool pool, string? path, Func<Stream>? open, bool watch, int? topK, string? inputItemColumnName)
         {
+            _inputItemColumnName = inputItemColumnName;
             _pool = pool;
             _path = path;
             _open = open;
@@ -191,9 +195,9 @@ public sealed class SessionRecommenderPool : IDisposable
 
         private SessionRecommender Load()
         {
-            if (_path != null) return SessionRecommender.Load(_pool._ml, _path, _topK);
+            if (_path != null) return SessionRecommender.Load(_pool._ml, _path, _topK, _inputItemColumnName);
             using var stream = _open!() ?? throw new InvalidOperationException("The model stream factory returned null.");
-            return SessionRecommender.Load(_pool._ml, stream, _topK);
+            return SessionRecommender.Load(_pool._ml, stream, _topK, _inputItemColumnName);
         }
 
         public void Dispose()
