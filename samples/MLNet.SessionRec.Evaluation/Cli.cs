@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MLNet.SessionRec.EvaluationApp.Commands;
+using MLNet.SessionRec.Gru4Rec;
 
 namespace MLNet.SessionRec.EvaluationApp;
 
@@ -33,6 +34,7 @@ public static class Cli
         }
         try
         {
+            LoadLibTorch(parsed, error);
             return await parsed.InvokeAsync(new InvocationConfiguration
             {
                 Output = output,
@@ -52,5 +54,24 @@ public static class Cli
             error.WriteLine("cancelled");
             return 130;
         }
+    }
+
+    /// <summary>
+    /// Loads libtorch from <c>--libtorch DIR</c>, else from $SESSIONREC_LIBTORCH, before any command uses TorchSharp;
+    /// says on <paramref name="error"/> what it loaded. A directory that cannot be used is a user error.
+    /// </summary>
+    private static void LoadLibTorch(ParseResult parsed, TextWriter error)
+    {
+        string? directory = parsed.GetValue<string?>(CommandTree.LibTorchOption);
+        LibTorchInfo? loaded;
+        try
+        {
+            loaded = directory is not null ? LibTorch.Load(directory) : LibTorch.LoadFromEnvironment();
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or NotSupportedException or InvalidOperationException or DllNotFoundException)
+        {
+            throw new UsageException(directory is not null ? $"{CommandTree.LibTorchOption}: {e.Message}" : e.Message);
+        }
+        if (loaded is not null) error.WriteLine(loaded.ToString());
     }
 }

@@ -48,7 +48,9 @@ internal static class Gru4RecAdapter
     {
         if (device != "cuda") return false;
         if (!torch.cuda.is_available())
-            throw new UsageException("--device cuda: CUDA is not available here (this build uses the CPU libtorch; build with -p:TorchBackend=cuda on a machine with an NVIDIA GPU, see docs/gpu.md).");
+            throw new UsageException(LibTorch.Loaded is { } loaded
+                ? $"--device cuda: CUDA is not available here ({loaded}; a CUDA libtorch and an NVIDIA GPU with its driver are needed, see docs/gpu.md)."
+                : "--device cuda: CUDA is not available here (this build uses the CPU libtorch: build with -p:TorchBackend=none and give --libtorch the torch/lib folder of a CUDA PyTorch 2.10 install, or build with -p:TorchBackend=cuda, on a machine with an NVIDIA GPU; see docs/gpu.md).");
         return true;
     }
 }

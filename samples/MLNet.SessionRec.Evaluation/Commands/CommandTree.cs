@@ -19,6 +19,15 @@ internal static class CommandTree
         root.Subcommands.Add(RecommendCommand.Create(output));
         root.Subcommands.Add(PreprocessCommand.Create(output));
         root.Subcommands.Add(SplitCommand.Create(output));
+        root.Options.Add(new Option<string?>(LibTorchOption)
+        {
+            HelpName = "DIR",
+            Description = $"load libtorch {MLNet.SessionRec.Gru4Rec.LibTorch.RequiredVersion} from DIR before first use, e.g. the torch/lib folder of a PyTorch install with CUDA (default: ${MLNet.SessionRec.Gru4Rec.LibTorch.EnvironmentVariable}, else the libtorch this app was built with; see docs/gpu.md)",
+            Recursive = true,
+        });
         return root;
     }
+
+    /// <summary>The name of the option (on every command) that loads libtorch from a directory.</summary>
+    public const string LibTorchOption = "--libtorch";
 }

@@ -29,12 +29,18 @@ internal sealed class Gru4RecNetwork : nn.Module
 #pragma warning restore IDE1006
     private readonly Generator? _generator;
 
+    /// <summary>
+    /// A network initialised on the CPU (with <paramref name="generator"/>, a CPU generator, when given) and then moved
+    /// to <paramref name="device"/>: the initial weights of a seed are the same on every device, and the CPU generators
+    /// TorchSharp makes never draw into a device tensor.
+    /// </summary>
     public Gru4RecNetwork(Gru4RecTrainer.Options options, int itemCount, Device device, Generator? generator = null) : base(nameof(Gru4RecNetwork))
     {
+        LibTorch.EnsureEnvironment();
         _generator = generator;
         Options = options;
         ItemCount = itemCount;
-        Device = device;
+        Device = CPU;
         int[] layers = options.LayerSizes;
         int last = layers[^1];
         int inputSize;
@@ -43,17 +49,17 @@ internal sealed class Gru4RecNetwork : nn.Module
         if (options.ConstrainedEmbedding) inputSize = last;
         else if (options.EmbeddingSize > 0)
         {
-            E = Register(nameof(E), Glorot(empty(itemCount, options.EmbeddingSize, device: device), itemCount, options.EmbeddingSize, 1), grad: false);
+            E = Register(nameof(E), Glorot(empty(itemCount, options.EmbeddingSize, device: CPU), itemCount, options.EmbeddingSize, 1), grad: false);
             inputSize = options.EmbeddingSize;
         }
         else
         {
             // One-hot input: the first layer is a GRU whose input weight rows are looked up by item index.
             int h0 = layers[0];
-            Wx0 = Register(nameof(Wx0), Glorot(empty(itemCount, 3 * h0, device: device), itemCount, h0, 3, blocksAlongColumns: true), grad: false);
-            Wrz0 = Register(nameof(Wrz0), Glorot(empty(h0, 2 * h0, device: device), h0, h0, 2, blocksAlongColumns: true), grad: true);
-            Wh0 = Register(nameof(Wh0), Glorot(empty(h0, h0, device: device), h0, h0, 1), grad: true);
-            Bh0 = Register(nameof(Bh0), zeros(3 * h0, device: device), grad: true);
+            Wx0 = Register(nameof(Wx0), Glorot(empty(itemCount, 3 * h0, device: CPU), itemCount, h0, 3, blocksAlongColumns: true), grad: false);
+            Wrz0 = Register(nameof(Wrz0), Glorot(empty(h0, 2 * h0, device: CPU), h0, h0, 2, blocksAlongColumns: true), grad: true);
+            Wh0 = Register(nameof(Wh0), Glorot(empty(h0, h0, device: CPU), h0, h0, 1), grad: true);
+            Bh0 = Register(nameof(Bh0), zeros(3 * h0, device: CPU), grad: true);
             Start = 1;
             inputSize = itemCount;
         }
@@ -61,7 +67,7 @@ internal sealed class Gru4RecNetwork : nn.Module
         for (int i = Start; i < layers.Length; i++)
         {
             int inSize = i > 0 ? layers[i - 1] : inputSize;
-            var cell = nn.GRUCell(inSize, layers[i], bias: true, device: device);
+            var cell = nn.GRUCell(inSize, layers[i], bias: true, device: CPU);
             // Glorot per gate block (r, z, n), biases zero, as the official compatibility initialisation.
             Glorot(cell.weight_ih!, inSize, layers[i], 3);
             Glorot(cell.weight_hh!, layers[i], layers[i], 3);
@@ -70,8 +76,9 @@ internal sealed class Gru4RecNetwork : nn.Module
             Cells[i - Start] = cell;
             register_module($"G{i}", cell);
         }
-        Wy = Register(nameof(Wy), Glorot(empty(itemCount, last, device: device), itemCount, last, 1), grad: false);
-        By = Register(nameof(By), zeros(itemCount, device: device), grad: false);
+        Wy = Register(nameof(Wy), Glorot(empty(itemCount, last, device: CPU), itemCount, last, 1), grad: false);
+        By = Register(nameof(By), zeros(itemCount, device: CPU), grad: false);
+        if (device.type != DeviceType.CPU) MoveTo(device);
     }
 
     private Parameter Register(string name, Tensor value, bool grad)
@@ -175,9 +182,14 @@ internal sealed class Gru4RecNetwork : nn.Module
         return torch.addmm(scoreOffset is null ? bias : bias - scoreOffset, input, output.t(), 1, 1);
     }
 
-    /// <summary>Inverted dropout with a mask from the trainer's own generator (seeded runs do not touch torch's global one).</summary>
-    private static Tensor Dropout(Tensor x, double p, Generator? generator)
+    /// <summary>
+    /// Inverted dropout with a mask drawn on <paramref name="x"/>'s device: by the trainer's own CPU generator on the CPU
+    /// (seeded runs do not touch torch's global one), by the device's default generator elsewhere (null).
+    /// </summary>
+    internal static Tensor Dropout(Tensor x, double p, Generator? generator)
     {
+        if (generator is not null && x.device_type != DeviceType.CPU)
+            throw new InvalidOperationException($"GRU4Rec dropout on {x.device}: TorchSharp's generators draw on the CPU only; pass no generator to use the device's own.");
         Tensor mask;
         using (no_grad()) mask = empty_like(x).bernoulli_(1 - p, generator).div_(1 - p);
         return x * mask;

@@ -13,12 +13,13 @@ internal static class TorchDevice
     /// </summary>
     public static torch.Device Resolve(IHostEnvironment env, IChannel ch)
     {
+        LibTorch.EnsureEnvironment();
         var (gpu, fallback) = MLNetInternals.Device(env);
         if (gpu is not int id) return torch.CPU;
         if (torch.cuda.is_available()) return new torch.Device(DeviceType.CUDA, id);
         if (!fallback)
             throw new InvalidOperationException($"MLContext.GpuDeviceId is {id} but CUDA is not available to TorchSharp (CPU natives, or no GPU). " +
-                "Reference TorchSharp-cuda-linux (-p:TorchBackend=cuda) or set MLContext.FallbackToCpu = true.");
+                $"Reference TorchSharp-cuda-linux (-p:TorchBackend=cuda), load CUDA libtorch 2.10 from a PyTorch install into an application without its own libtorch (LibTorch.Load or {LibTorch.EnvironmentVariable}), or set MLContext.FallbackToCpu = true.");
         ch.Warning(MessageSensitivity.None, $"MLContext.GpuDeviceId is {id} but CUDA is not available; using the CPU (FallbackToCpu).");
         return torch.CPU;
     }

@@ -23,12 +23,30 @@ internal sealed class Gru4RecTrainingLoop : IDisposable
     private readonly AdagradMomentum _optimizer;
     private readonly SampleCache? _samples;
     private readonly Tensor? _logSupport;        // logq · log(support), per item (cross-entropy with logq only)
-    private readonly Dictionary<int, (Tensor? DiagonalMask, Tensor? ColumnWeight, long[] Buffer)> _perBatchSize = new();
+    // Per-step constants of the full batch size only; a shrunken tail batch uses views of them (bounded memory).
+    private readonly Tensor? _diagonalMask;       // eye(B, B + n_sample) (bpr-max, top1-max)
+    private readonly Tensor? _columnWeight;       // logQ weight per column: 1 for in-batch, alpha for sampled (B + n_sample)
+    private readonly long[] _buffer;              // inputs and targets of a full batch
     private readonly Tensor[] _dense;
     private readonly Generator? _generator;
     private readonly long _eventsPerEpoch;
 
+    /// <summary>
+    /// A loop with the run's <paramref name="randomness"/>: its device generator for dropout, and the sample cache of
+    /// its device (host alias draws on the CPU, device draws elsewhere).
+    /// </summary>
+    internal Gru4RecTrainingLoop(Gru4RecNetwork net, SessionDataset train, TrainingRandomness randomness)
+        : this(net, train, randomness.DeviceGenerator, (supports, o) => SampleCache.For(supports, o.SampleAlpha, o.NumberOfSamples, randomness))
+    {
+    }
+
+    /// <summary>A CPU loop with host-drawn negatives from <paramref name="random"/> and dropout from <paramref name="generator"/>.</summary>
     internal Gru4RecTrainingLoop(Gru4RecNetwork net, SessionDataset train, Random random, Generator? generator = null)
+        : this(net, train, generator, (supports, o) => new SampleCache(supports, o.SampleAlpha, o.NumberOfSamples, random, net.Device))
+    {
+    }
+
+    private Gru4RecTrainingLoop(Gru4RecNetwork net, SessionDataset train, Generator? generator, Func<long[], Gru4RecTrainer.Options, SampleCache> samples)
     {
         _generator = generator;
         _net = net;
@@ -37,9 +55,21 @@ internal sealed class Gru4RecTrainingLoop : IDisposable
         _optimizer = new AdagradMomentum(_o.LearningRate, _o.Momentum);
         _dense = net.DenseParameters().ToArray();
         long[] supports = CountSupports(train, net.ItemCount);
-        if (_o.NumberOfSamples > 0) _samples = new SampleCache(supports, _o.SampleAlpha, _o.NumberOfSamples, random, _device);
+        if (_o.NumberOfSamples > 0) _samples = samples(supports, _o);
         if (_o.Loss == Gru4RecLoss.CrossEntropy && _o.LogQ > 0)
             _logSupport = tensor(supports.Select(s => (float)(_o.LogQ * Math.Log(Math.Max(s, 1)))).ToArray(), device: _device).DetachFromDisposeScope();
+        int b = _o.BatchSize;
+        long columns = b + _o.NumberOfSamples;
+        if (_o.Loss is Gru4RecLoss.BprMax or Gru4RecLoss.Top1Max)
+            _diagonalMask = eye(b, columns, dtype: ScalarType.Bool, device: _device).DetachFromDisposeScope();
+        if (_logSupport is not null)
+        {
+            // In-batch columns are corrected by log(support), sampled ones by log(support^alpha).
+            var w = new float[columns];
+            for (long i = 0; i < columns; i++) w[i] = i < b ? 1f : (float)_o.SampleAlpha;
+            _columnWeight = tensor(w, device: _device).DetachFromDisposeScope();
+        }
+        _buffer = new long[2 * b];
         for (int s = 0; s < train.SessionCount; s++) _eventsPerEpoch += Math.Max(0, train.GetSessionLength(s) - 1);
     }
 
@@ -59,13 +89,15 @@ internal sealed class Gru4RecTrainingLoop : IDisposable
         if (setThreads) set_num_threads(threads);
         // Own generators (torch for initialisation and dropout, System.Random for negative samples): a seeded run
         // is reproducible on CPU whatever else uses torch's global generator meanwhile.
+        // On the CPU the weights and dropout share one CPU generator and the negatives come from System.Random, as
+        // always; on CUDA the weights are drawn on the CPU and moved, dropout and negatives use the seeded device
+        // generator (TrainingRandomness).
         int seed = host.Seed ?? Random.Shared.Next();
-        var random = new Random(seed);
-        using var generator = new Generator((ulong)seed, device);
-        var model = new Gru4RecModel(options, train.Items, new Gru4RecNetwork(options, train.Items.Count, device, generator));
+        using var randomness = TrainingRandomness.Create(seed, device);
+        var model = new Gru4RecModel(options, train.Items, new Gru4RecNetwork(options, train.Items.Count, device, randomness.Initialisation));
         try
         {
-            using var loop = new Gru4RecTrainingLoop(model.Network, train, random, generator);
+            using var loop = new Gru4RecTrainingLoop(model.Network, train, randomness);
             for (int epoch = 1; epoch <= options.NumberOfEpochs; epoch++)
             {
                 var (loss, events, seconds) = loop.Epoch(train, epoch, host.CheckAlive);
@@ -117,24 +149,24 @@ internal sealed class Gru4RecTrainingLoop : IDisposable
         return supports;
     }
 
-    private (Tensor? DiagonalMask, Tensor? ColumnWeight, long[] Buffer) ForBatchSize(int b)
+    /// <summary>
+    /// The diagonal mask (b × (b + n_sample)) and the logQ column weights (b + n_sample) of a batch of
+    /// <paramref name="b"/> rows: the full-batch tensors for b = batch_size, views of them for a shrunken tail batch
+    /// (eye(B, C)[:b, :b+S] = eye(b, b+S); the weights' last b+S entries), so nothing is cached per size.
+    /// </summary>
+    private (Tensor? DiagonalMask, Tensor? ColumnWeight) ForBatchSize(int b)
     {
-        if (_perBatchSize.TryGetValue(b, out var c)) return c;
+        if (b == _o.BatchSize) return (_diagonalMask, _columnWeight);
+        if (b > _o.BatchSize || b <= 0) throw new ArgumentOutOfRangeException(nameof(b));
         long columns = b + _o.NumberOfSamples;
-        Tensor? mask = _o.Loss is Gru4RecLoss.BprMax or Gru4RecLoss.Top1Max
-            ? eye(b, columns, dtype: ScalarType.Bool, device: _device).DetachFromDisposeScope() : null;
-        Tensor? weight = null;
-        if (_logSupport is not null)
-        {
-            // In-batch columns are corrected by log(support), sampled ones by log(support^alpha).
-            var w = new float[columns];
-            for (long i = 0; i < columns; i++) w[i] = i < b ? 1f : (float)_o.SampleAlpha;
-            weight = tensor(w, device: _device).DetachFromDisposeScope();
-        }
-        c = (mask, weight, new long[2 * b]);
-        _perBatchSize[b] = c;
-        return c;
+        return (_diagonalMask?.narrow(0, 0, b).narrow(1, 0, columns), _columnWeight?.narrow(0, _o.BatchSize - b, columns));
     }
+
+    /// <summary>The diagonal mask of a batch of <paramref name="b"/> rows (null for losses without one), for tests.</summary>
+    internal Tensor? DiagonalMask(int b) => ForBatchSize(b).DiagonalMask;
+
+    /// <summary>The sample cache (null with n_sample=0), for tests.</summary>
+    internal SampleCache? Samples => _samples;
 
     /// <summary>
     /// The logQ correction subtracted from the scores of columns <paramref name="y"/> (training, cross-entropy only):
@@ -197,7 +229,8 @@ internal sealed class Gru4RecTrainingLoop : IDisposable
     private void Step(SessionParallelBatcher batcher, int b, Tensor[] state, Tensor[] next, List<GatheredRows> gathered, Tensor lossSum)
     {
         using var scope = NewDisposeScope();
-        var (mask, weight, buffer) = ForBatchSize(b);
+        var (mask, weight) = ForBatchSize(b);
+        var buffer = b == _o.BatchSize ? _buffer : new long[2 * b];
         for (int i = 0; i < b; i++) { buffer[i] = batcher.Inputs[i]; buffer[b + i] = batcher.Targets[i]; }
         var inOut = tensor(buffer, device: _device);
         var x = inOut.narrow(0, 0, b);
@@ -234,6 +267,7 @@ internal sealed class Gru4RecTrainingLoop : IDisposable
         _optimizer.Dispose();
         _samples?.Dispose();
         _logSupport?.Dispose();
-        foreach (var (m, w, _) in _perBatchSize.Values) { m?.Dispose(); w?.Dispose(); }
+        _diagonalMask?.Dispose();
+        _columnWeight?.Dispose();
     }
 }

@@ -5,9 +5,16 @@ namespace MLNet.SessionRec.Gru4Rec;
 
 /// <summary>
 /// Negative samples for session-parallel training: item indices drawn with replacement from
-/// P(i) ∝ support_i^alpha (Walker/Vose alias table, seeded System.Random), generated in blocks of
-/// <c>cacheSize / n_sample</c> mini-batches and kept as one tensor on the training device (refilled when exhausted),
-/// as the official sample cache does. Each <see cref="Next"/> returns one row of <c>n_sample</c> shared negatives.
+/// P(i) ∝ support_i^alpha, generated in blocks of <c>cacheSize / n_sample</c> mini-batches and kept as one tensor on the
+/// training device (refilled when exhausted), as the official sample cache does. Each <see cref="Next"/> returns one
+/// row of <c>n_sample</c> shared negatives. Two sources:
+/// <list type="bullet">
+/// <item><b>host</b> (the CPU device): Walker/Vose alias draws from a seeded <see cref="System.Random"/> (the CPU
+/// trainer's draws since release 1: a seed gives the same negatives, hence the same model);</item>
+/// <item><b>device</b> (CUDA): uniforms drawn on the device and mapped through the cumulative distribution there
+/// (<c>searchsorted</c>), as the official code's GPU sample store does. A refill is two kernels queued on the device's
+/// stream: no host draw, no upload, nothing that waits for the device.</item>
+/// </list>
 /// </summary>
 internal sealed class SampleCache : IDisposable
 {
@@ -16,25 +23,55 @@ internal sealed class SampleCache : IDisposable
 
     private readonly double[] _probability;
     private readonly int[] _alias;
-    private readonly Random _random;
+    private readonly Random? _random;
     private readonly Device _device;
-    private readonly long[] _buffer;
+    private readonly long[]? _buffer;
+    private readonly Tensor? _cdf;               // device source: the cumulative distribution (float64) on the device
+    private readonly Generator? _generator;      // device source: null = the device's default generator
     private Tensor? _cache;
     private int _pointer;
 
+    /// <summary>A host-drawn cache (alias method, <paramref name="random"/>), uploaded to <paramref name="device"/> per refill.</summary>
     public SampleCache(long[] supports, double alpha, int nSample, Random random, Device device, int cacheSize = DefaultCacheSize)
+        : this(supports, alpha, nSample, device, cacheSize)
+    {
+        _random = random;
+        _buffer = new long[(long)Rows * nSample];
+    }
+
+    /// <summary>
+    /// A device-drawn cache: uniforms from <paramref name="generator"/> (a generator of <paramref name="device"/>'s
+    /// kind; null: the device's default one) through the cumulative distribution on <paramref name="device"/>.
+    /// </summary>
+    public SampleCache(long[] supports, double alpha, int nSample, Generator? generator, Device device, int cacheSize = DefaultCacheSize)
+        : this(supports, alpha, nSample, device, cacheSize)
+    {
+        _generator = generator;
+        _cdf = CumulativeDistribution(supports, alpha, device);
+    }
+
+    private SampleCache(long[] supports, double alpha, int nSample, Device device, int cacheSize)
     {
         if (nSample <= 0) throw new ArgumentOutOfRangeException(nameof(nSample));
         NSample = nSample;
         Rows = Math.Max(1, cacheSize / nSample);
-        _random = random;
         _device = device;
-        _buffer = new long[(long)Rows * nSample];
-        var weights = new double[supports.Length];
-        for (int i = 0; i < weights.Length; i++) weights[i] = supports[i] > 0 ? Math.Pow(supports[i], alpha) : 0;
+        var weights = Weights(supports, alpha);
         (_probability, _alias) = BuildAlias(weights);
         _pointer = Rows;
     }
+
+    /// <summary>The cache of a training run: host alias draws on the CPU, device draws elsewhere (see <see cref="TrainingRandomness"/>).</summary>
+    public static SampleCache For(long[] supports, double alpha, int nSample, TrainingRandomness randomness, int cacheSize = DefaultCacheSize) =>
+        randomness.SamplesOnHost
+            ? new SampleCache(supports, alpha, nSample, randomness.HostRandom, randomness.Device, cacheSize)
+            : new SampleCache(supports, alpha, nSample, randomness.DeviceGenerator, randomness.Device, cacheSize);
+
+    /// <summary>Whether the samples are drawn on the device (no host work per refill).</summary>
+    public bool DrawsOnDevice => _cdf is not null;
+
+    /// <summary>Refills so far.</summary>
+    public int Refills { get; private set; }
 
     public int NSample { get; }
 
@@ -48,6 +85,33 @@ internal sealed class SampleCache : IDisposable
         double sum = p.Sum();
         for (int i = 0; i < p.Length; i++) p[i] /= sum;
         return p;
+    }
+
+    private static double[] Weights(long[] supports, double alpha)
+    {
+        var weights = new double[supports.Length];
+        for (int i = 0; i < weights.Length; i++) weights[i] = supports[i] > 0 ? Math.Pow(supports[i], alpha) : 0;
+        return weights;
+    }
+
+    /// <summary>
+    /// cdf[i] = Σ_{j≤i} P(j) in float64 on <paramref name="device"/>, exactly 1 from the last item with positive weight
+    /// on: searchsorted(cdf, u, right) for u in [0, 1) then never returns an item of zero weight nor one past the end.
+    /// </summary>
+    private static Tensor CumulativeDistribution(long[] supports, double alpha, Device device)
+    {
+        var weights = Weights(supports, alpha);
+        double sum = weights.Sum();
+        if (!(sum > 0)) throw new ArgumentException("No item has positive support to sample from.");
+        int last = Array.FindLastIndex(weights, w => w > 0);
+        var cdf = new double[weights.Length];
+        double running = 0;
+        for (int i = 0; i < cdf.Length; i++)
+        {
+            running += weights[i];
+            cdf[i] = i >= last ? 1.0 : Math.Min(running / sum, 1.0);
+        }
+        return tensor(cdf, dtype: ScalarType.Float64, device: device).DetachFromDisposeScope();
     }
 
     /// <summary>Vose's alias method: O(1) draws from a discrete distribution.</summary>
@@ -76,10 +140,12 @@ internal sealed class SampleCache : IDisposable
     }
 
     /// <summary>Draws one item index.</summary>
+    /// <exception cref="InvalidOperationException">A device-drawn cache.</exception>
     public int Draw()
     {
-        int i = _random.Next(_probability.Length);
-        return _random.NextDouble() < _probability[i] ? i : _alias[i];
+        var random = _random ?? throw new InvalidOperationException("This sample cache draws on the device.");
+        int i = random.Next(_probability.Length);
+        return random.NextDouble() < _probability[i] ? i : _alias[i];
     }
 
     /// <summary>The next row of shared negatives: a 1-D int64 tensor (a view into the cache) on the device.</summary>
@@ -91,11 +157,27 @@ internal sealed class SampleCache : IDisposable
 
     private void Refill()
     {
-        for (int i = 0; i < _buffer.Length; i++) _buffer[i] = Draw();
         _cache?.Dispose();
-        _cache = torch.tensor(_buffer, dtype: ScalarType.Int64, device: _device).DetachFromDisposeScope();
+        _cache = null;
+        if (_cdf is not null)
+        {
+            using var scope = NewDisposeScope();
+            var uniforms = rand((long)Rows * NSample, dtype: ScalarType.Float64, device: _device, generator: _generator);
+            _cache = searchsorted(_cdf, uniforms, right: true).MoveToOuterDisposeScope();
+        }
+        else
+        {
+            for (int i = 0; i < _buffer!.Length; i++) _buffer[i] = Draw();
+            _cache = torch.tensor(_buffer, dtype: ScalarType.Int64, device: _device);
+        }
+        _cache = _cache.DetachFromDisposeScope();
         _pointer = 0;
+        Refills++;
     }
 
-    public void Dispose() => _cache?.Dispose();
+    public void Dispose()
+    {
+        _cache?.Dispose();
+        _cdf?.Dispose();
+    }
 }
