@@ -37,12 +37,18 @@ public sealed class AssociationRulesModel : LastItemModel
     /// <inheritdoc/>
     public override string ModelKind => Kind;
 
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for invalid options (checked before any data is read).</summary>
+    internal static void Check(AssociationRulesOptions options)
+    {
+        if (options.Pruning < 0) throw new ArgumentOutOfRangeException(nameof(options), $"Pruning must be >= 0 (got {options.Pruning}).");
+    }
+
     /// <summary>Counts the co-occurrence rules of <paramref name="train"/>.</summary>
     public static AssociationRulesModel Train(SessionDataset train, AssociationRulesOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         options ??= new AssociationRulesOptions();
-        if (options.Pruning < 0) throw new ArgumentOutOfRangeException(nameof(options), $"Pruning must be >= 0 (got {options.Pruning}).");
+        Check(options);
         var rules = new RuleAccumulator(train.Items.Count);
         foreach (int s in TrainingOrder.Sessions(train))
         {

@@ -72,6 +72,21 @@ internal static class BaselineKinds
     public static Entry Of(SessionBaseline baseline) =>
         All.FirstOrDefault(k => k.Baseline == baseline) ?? throw new ArgumentOutOfRangeException(nameof(baseline), baseline, "Unknown baseline.");
 
+    /// <summary>
+    /// Checks the selected baseline's parameters without data (the trainer calls it before reading any row); the
+    /// models' <c>Train</c> methods run the same checks. Baselines without parameters have none.
+    /// </summary>
+    public static void CheckOptions(SessionBaselineTrainer.Options o)
+    {
+        switch (o.Baseline)
+        {
+            case SessionBaseline.ItemKnn: ItemKnnModel.Check(o.ItemKnn); break;
+            case SessionBaseline.Markov: MarkovModel.Check(o.Markov); break;
+            case SessionBaseline.AssociationRules: AssociationRulesModel.Check(o.AssociationRules); break;
+            case SessionBaseline.SequentialRules: SequentialRulesModel.Check(o.SequentialRules); break;
+        }
+    }
+
 #pragma warning disable CA2255 // a module initializer is the point: persistence finds models without knowing them
     [ModuleInitializer]
 #pragma warning restore CA2255

@@ -46,14 +46,20 @@ public sealed class ItemKnnModel : LastItemModel
     /// <inheritdoc/>
     public override string ModelKind => Kind;
 
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for invalid options (checked before any data is read).</summary>
+    internal static void Check(ItemKnnOptions options)
+    {
+        if (options.Neighbors < 1) throw new ArgumentOutOfRangeException(nameof(options), $"Neighbors must be >= 1 (got {options.Neighbors}).");
+        if (!(options.Lambda >= 0)) throw new ArgumentOutOfRangeException(nameof(options), $"Lambda must be >= 0 (got {options.Lambda}).");
+        if (!(options.Alpha >= 0 && options.Alpha <= 1)) throw new ArgumentOutOfRangeException(nameof(options), $"Alpha must be in [0, 1] (got {options.Alpha}).");
+    }
+
     /// <summary>Computes the item similarities of <paramref name="train"/>.</summary>
     public static ItemKnnModel Train(SessionDataset train, ItemKnnOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         options ??= new ItemKnnOptions();
-        if (options.Neighbors < 1) throw new ArgumentOutOfRangeException(nameof(options), $"Neighbors must be >= 1 (got {options.Neighbors}).");
-        if (!(options.Lambda >= 0)) throw new ArgumentOutOfRangeException(nameof(options), $"Lambda must be >= 0 (got {options.Lambda}).");
-        if (!(options.Alpha >= 0 && options.Alpha <= 1)) throw new ArgumentOutOfRangeException(nameof(options), $"Alpha must be in [0, 1] (got {options.Alpha}).");
+        Check(options);
         int n = train.Items.Count;
         var support = new double[n];
         var cooc = new Dictionary<int, double>?[n];

@@ -36,12 +36,18 @@ public sealed class MarkovModel : LastItemModel
     /// <inheritdoc/>
     public override string ModelKind => Kind;
 
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for invalid options (checked before any data is read).</summary>
+    internal static void Check(MarkovOptions options)
+    {
+        if (options.Pruning < 0) throw new ArgumentOutOfRangeException(nameof(options), $"Pruning must be >= 0 (got {options.Pruning}).");
+    }
+
     /// <summary>Counts the transitions of <paramref name="train"/>.</summary>
     public static MarkovModel Train(SessionDataset train, MarkovOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         options ??= new MarkovOptions();
-        if (options.Pruning < 0) throw new ArgumentOutOfRangeException(nameof(options), $"Pruning must be >= 0 (got {options.Pruning}).");
+        Check(options);
         var rules = new RuleAccumulator(train.Items.Count);
         foreach (int s in TrainingOrder.Sessions(train))
         {

@@ -60,14 +60,20 @@ public sealed class SequentialRulesModel : LastItemModel
     /// <inheritdoc/>
     public override string ModelKind => Kind;
 
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for invalid options (checked before any data is read).</summary>
+    internal static void Check(SequentialRulesOptions options)
+    {
+        if (options.Pruning < 0) throw new ArgumentOutOfRangeException(nameof(options), $"Pruning must be >= 0 (got {options.Pruning}).");
+        if (options.Steps < 1) throw new ArgumentOutOfRangeException(nameof(options), $"Steps must be >= 1 (got {options.Steps}).");
+        if (!Enum.IsDefined(options.Weighting)) throw new ArgumentOutOfRangeException(nameof(options), $"Unknown weighting {options.Weighting}.");
+    }
+
     /// <summary>Collects the sequential rules of <paramref name="train"/>.</summary>
     public static SequentialRulesModel Train(SessionDataset train, SequentialRulesOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         options ??= new SequentialRulesOptions();
-        if (options.Pruning < 0) throw new ArgumentOutOfRangeException(nameof(options), $"Pruning must be >= 0 (got {options.Pruning}).");
-        if (options.Steps < 1) throw new ArgumentOutOfRangeException(nameof(options), $"Steps must be >= 1 (got {options.Steps}).");
-        if (!Enum.IsDefined(options.Weighting)) throw new ArgumentOutOfRangeException(nameof(options), $"Unknown weighting {options.Weighting}.");
+        Check(options);
         var rules = new RuleAccumulator(train.Items.Count);
         foreach (int s in TrainingOrder.Sessions(train))
         {

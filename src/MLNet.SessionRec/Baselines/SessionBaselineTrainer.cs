@@ -1,5 +1,6 @@
 using Microsoft.ML.Runtime;
 using MLNet.SessionRec.Data;
+using MLNet.SessionRec.Persistence;
 
 namespace MLNet.SessionRec.Baselines;
 
@@ -82,13 +83,26 @@ public sealed class SessionBaselineTrainer : SessionTrainerBase<SessionBaselineT
 
     internal SessionBaselineTrainer(IHostEnvironment env, Options options) : base(env, options, nameof(SessionBaselineTrainer))
     {
-        if (!Enum.IsDefined(options.Baseline)) throw new ArgumentOutOfRangeException(nameof(options), options.Baseline, "Unknown baseline.");
+        CheckOptions(); // fail at construction, not after reading the data (Fit checks again)
+    }
+
+    private protected override void CheckTrainerOptions()
+    {
+        if (!Enum.IsDefined(TrainerOptions.Baseline))
+            throw new ArgumentOutOfRangeException(nameof(Options.Baseline), TrainerOptions.Baseline, "Unknown baseline.");
+        ArgumentNullException.ThrowIfNull(TrainerOptions.ItemKnn, nameof(Options.ItemKnn));
+        ArgumentNullException.ThrowIfNull(TrainerOptions.Markov, nameof(Options.Markov));
+        ArgumentNullException.ThrowIfNull(TrainerOptions.AssociationRules, nameof(Options.AssociationRules));
+        ArgumentNullException.ThrowIfNull(TrainerOptions.SequentialRules, nameof(Options.SequentialRules));
+        BaselineKinds.CheckOptions(TrainerOptions);
     }
 
     /// <summary>Trains on sessions already read (e.g. with <see cref="SessionFileReader"/>), without an ML.NET pipeline.</summary>
     public ISavableSessionModel Train(SessionDataset train)
     {
         ArgumentNullException.ThrowIfNull(train);
+        CheckOptions();
+        MLNetInternals.CheckAlive(Host);
         using var ch = Host.Start("Training");
         return (ISavableSessionModel)Train(train, null, ch);
     }

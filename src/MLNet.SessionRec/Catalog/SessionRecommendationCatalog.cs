@@ -70,19 +70,30 @@ public sealed class SessionRecommendationCatalog
     /// model are dropped and counted; ties are <paramref name="ties"/> (conservative by default, as the official
     /// GRU4Rec evaluation).
     /// </summary>
+    /// <remarks>
+    /// The test events go through the model's whole chain up to its session recommender (the transforms before it
+    /// in the pipeline, e.g. <c>CopyColumns</c> or <c>MapValueToKey</c>), then are read with the session, item and
+    /// time columns and the time format the model was trained with; a column name given here overrides the model's.
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException">A column is missing or has an unusable type (ML.NET's "Schema mismatch").</exception>
     public SessionRankingMetrics Evaluate(ITransformer model, IDataView testEvents,
-        string sessionColumnName = DefaultColumns.SessionId, string? itemColumnName = null, string timeColumnName = DefaultColumns.Time,
+        string? sessionColumnName = null, string? itemColumnName = null, string? timeColumnName = null,
         IReadOnlyList<int>? cutoffs = null, TieHandling ties = TieHandling.Conservative)
     {
+        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(testEvents);
-        var transformer = SessionRecommenderLoading.Find(model);
+        var (transformer, events) = SessionRecommenderLoading.FindWithInput(model, testEvents);
         var options = new SessionFileOptions
         {
-            SessionColumn = sessionColumnName,
+            SessionColumn = sessionColumnName ?? transformer.SessionColumnName,
             ItemColumn = itemColumnName ?? transformer.InputColumnName,
-            TimeColumn = timeColumnName,
+            TimeColumn = timeColumnName ?? transformer.TimeColumnName,
+            TimeFormat = transformer.TimeFormat,
+            DateTimeFormat = transformer.DateTimeFormat,
         };
-        var test = SessionDataViewReader.Read(testEvents, options, transformer.Model.Items);
+        foreach (var (role, name) in new[] { ("session", options.SessionColumn), ("item", options.ItemColumn), ("time", options.TimeColumn) })
+            if (events.Schema.GetColumnOrNull(name) is null) throw SchemaErrors.Missing(nameof(testEvents), role, name);
+        var test = SessionDataViewReader.Read(events, options, transformer.Model.Items, () => Persistence.MLNetInternals.CheckAlive(_ml));
         return RankingEvaluator.Evaluate(transformer.Model, test, new RankingEvaluatorOptions { Cutoffs = cutoffs ?? [20], Ties = ties });
     }
 }

@@ -16,7 +16,11 @@ public static class SessionDataViewReader
     /// Reads <paramref name="data"/> using the column names, time format and minimum session length of
     /// <paramref name="options"/>; with <paramref name="vocabulary"/> unknown items are dropped and counted.
     /// </summary>
-    public static SessionDataset Read(IDataView data, SessionFileOptions? options = null, ItemVocabulary? vocabulary = null)
+    public static SessionDataset Read(IDataView data, SessionFileOptions? options = null, ItemVocabulary? vocabulary = null) =>
+        Read(data, options, vocabulary, checkAlive: null);
+
+    /// <summary>As the public overload; <paramref name="checkAlive"/> (cancellation) is called every 1,024 rows.</summary>
+    internal static SessionDataset Read(IDataView data, SessionFileOptions? options, ItemVocabulary? vocabulary, Action? checkAlive)
     {
         ArgumentNullException.ThrowIfNull(data);
         options ??= new SessionFileOptions();
@@ -33,14 +37,17 @@ public static class SessionDataViewReader
             var itemId = IdColumn.Create(cursor, item);
             var timeOf = TimeGetter(cursor, time, options);
             long row = 0;
+            checkAlive?.Invoke();
             while (cursor.MoveNext())
             {
+                if ((row & 1023) == 1023) checkAlive?.Invoke();
                 var s = sessionId.Read(row);
                 var i = itemId.Read(row);
                 table.Add(s, i, timeOf(row));
                 row++;
             }
         }
+        checkAlive?.Invoke();
         return table.ToDataset(options.MinSessionLength);
     }
 

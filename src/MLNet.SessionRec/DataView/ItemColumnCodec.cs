@@ -44,7 +44,7 @@ internal abstract class ItemColumnCodec
     public static ItemColumnCodec Create(DataViewSchema.Column column, ItemVocabulary items)
     {
         string? error = CheckType(column.Type);
-        if (error != null) throw new ArgumentException($"Column '{column.Name}': {error}.");
+        if (error != null) throw SchemaErrors.Mismatch("inputSchema", "item", column.Name, "a vector (or scalar) of text, integer or key item ids", $"{column.Type}");
         var item = column.Type is VectorDataViewType vector ? vector.ItemType : column.Type;
         if (item is TextDataViewType) return new TextCodec(items);
         if (item is KeyDataViewType key)

@@ -16,7 +16,7 @@ internal sealed class RecommendationBinding
         Parent = parent;
         InputSchema = inputSchema;
         InputColumn = inputSchema.GetColumnOrNull(parent.InputColumnName)
-            ?? throw new ArgumentException($"The input schema has no session column '{parent.InputColumnName}' (columns: {string.Join(", ", inputSchema.Select(c => c.Name))}).", nameof(inputSchema));
+            ?? throw SchemaErrors.Missing(nameof(inputSchema), "item", parent.InputColumnName);
         Codec = ItemColumnCodec.Create(InputColumn, parent.Model.Items);
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(inputSchema);

@@ -15,8 +15,10 @@ public sealed partial class Gru4RecTrainer : SessionTrainerBase<Gru4RecTrainer.O
 {
     internal Gru4RecTrainer(IHostEnvironment env, Options options) : base(env, options, nameof(Gru4RecTrainer))
     {
-        options.Validate(); // fail at construction, not after reading the data
+        CheckOptions(); // fail at construction, not after reading the data (Fit checks again)
     }
+
+    private protected override void CheckTrainerOptions() => TrainerOptions.Validate();
 
     /// <summary>
     /// Trains on sessions already read (e.g. with <see cref="SessionFileReader"/>), without an ML.NET pipeline;
@@ -26,6 +28,8 @@ public sealed partial class Gru4RecTrainer : SessionTrainerBase<Gru4RecTrainer.O
     public Gru4RecModel Train(SessionDataset train, SessionDataset? validation = null)
     {
         ArgumentNullException.ThrowIfNull(train);
+        CheckOptions();
+        MLNetInternals.CheckAlive(Host);
         using var ch = Host.Start("Training");
         return (Gru4RecModel)Train(train, validation, ch);
     }

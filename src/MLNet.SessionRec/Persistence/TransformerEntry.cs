@@ -4,7 +4,12 @@ using Microsoft.ML;
 namespace MLNet.SessionRec.Persistence;
 
 /// <summary>The transformer's fields in its model entry.</summary>
-internal readonly record struct TransformerFields(string InputColumnName, string PredictedItemsColumnName, string ScoreColumnName, int TopK);
+/// <remarks>The session and time column names and the time format the model was trained with are in entries of
+/// version 0x00010002 on; older entries read them as <see cref="DefaultColumns.SessionId"/>, <see cref="DefaultColumns.Time"/>
+/// and Unix seconds.</remarks>
+internal readonly record struct TransformerFields(string InputColumnName, string PredictedItemsColumnName, string ScoreColumnName, int TopK,
+    string SessionColumnName = DefaultColumns.SessionId, string TimeColumnName = DefaultColumns.Time,
+    Data.SessionTimeFormat TimeFormat = Data.SessionTimeFormat.UnixSeconds, string? DateTimeFormat = null);
 
 /// <summary>
 /// The session recommendation transformer's entry in ML.NET's model format, through ML.NET's internal
@@ -19,9 +24,13 @@ internal static class TransformerEntry
     internal const string ModelStreamName = "SessionModel.bin";
 
     // 8-character signature; bump VerWritten for format changes, VerReadable when older readers cannot cope.
+    // 0x00010001: release 1 (input, predicted-items and score column names, k).
+    // 0x00010002: + after k, the session and time column names of training (strings), the time format (int32) and the
+    //             date/time format (string or null); release-1 readers ignore them.
     internal const string ModelSignature = "SESSREC1";
-    internal const uint VerWritten = 0x00010001;
+    internal const uint VerWritten = 0x00010002;
     internal const uint VerReadable = 0x00010001;
+    private const uint VerWithTrainingColumns = 0x00010002;
 
     private static VersionInfo GetVersionInfo() => new(
         modelSignature: ModelSignature,
@@ -41,6 +50,10 @@ internal static class TransformerEntry
         ctx.SaveNonEmptyString(fields.PredictedItemsColumnName);
         ctx.SaveNonEmptyString(fields.ScoreColumnName);
         ctx.Writer.Write(fields.TopK);
+        ctx.SaveNonEmptyString(fields.SessionColumnName);
+        ctx.SaveNonEmptyString(fields.TimeColumnName);
+        ctx.Writer.Write((int)fields.TimeFormat);
+        ctx.SaveStringOrNull(fields.DateTimeFormat);
         ctx.SaveBinaryStream(ModelStreamName, w =>
         {
             w.Write((long)body.Length);
@@ -60,6 +73,15 @@ internal static class TransformerEntry
                 $"(format 0x{ctx.Header.ModelVerReadable:X8}; this version reads up to 0x{VerWritten:X8}). Update MLNet.SessionRec to load it.");
         ctx.CheckAtModel(GetVersionInfo());
         var fields = new TransformerFields(ctx.LoadNonEmptyString(), ctx.LoadNonEmptyString(), ctx.LoadNonEmptyString(), ctx.Reader.ReadInt32());
+        if (ctx.Header.ModelVerWritten >= VerWithTrainingColumns)
+        {
+            fields = fields with
+            {
+                SessionColumnName = ctx.LoadNonEmptyString(), TimeColumnName = ctx.LoadNonEmptyString(),
+                TimeFormat = (Data.SessionTimeFormat)ctx.Reader.ReadInt32(), DateTimeFormat = ctx.LoadStringOrNull(),
+            };
+            if (!Enum.IsDefined(fields.TimeFormat)) throw new InvalidDataException($"Session recommendation model: unknown time format {(int)fields.TimeFormat}.");
+        }
         if (fields.TopK < 1) throw new InvalidDataException($"Session recommendation model: invalid list length {fields.TopK}.");
         T? model = null;
         if (!ctx.TryLoadBinaryStream(ModelStreamName, r => model = ReadBody(r, readModel)))

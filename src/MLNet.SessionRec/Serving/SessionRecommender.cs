@@ -1,3 +1,4 @@
+using Microsoft.ML;
 
 namespace MLNet.SessionRec;
 
@@ -33,24 +34,49 @@ public sealed class SessionRecommender : IDisposable
         _coldStart = new(() => ColdStart.Scores(model), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    /// <summary>Loads a model saved with <c>mlContext.Model.Save</c> (its session recommendation transformer).</summary>
+    /// <summary>
+    /// Loads a model saved with <c>mlContext.Model.Save</c> (its session recommendation transformer) with
+    /// <paramref name="mlContext"/>: the model goes to that context's device (<c>GpuDeviceId</c>, <c>FallbackToCpu</c>)
+    /// and logs to its <c>Log</c>, as a model loaded with <c>mlContext.Model.Load</c>.
+    /// </summary>
+    /// <param name="mlContext">The caller's context.</param>
     /// <param name="modelPath">The model zip.</param>
     /// <param name="topK">List length; default the transformer's.</param>
-    public static SessionRecommender Load(string modelPath, int? topK = null)
+    public static SessionRecommender Load(MLContext mlContext, string modelPath, int? topK = null)
     {
+        ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
         using var stream = File.OpenRead(modelPath);
-        return Load(stream, topK);
+        return Load(mlContext, stream, topK);
     }
 
-    /// <summary>Loads a model saved with <c>mlContext.Model.Save</c> from a stream.</summary>
+    /// <summary>Loads a model saved with <c>mlContext.Model.Save</c> from a stream with <paramref name="mlContext"/>.</summary>
+    /// <param name="mlContext">The caller's context.</param>
     /// <param name="model">The model zip.</param>
     /// <param name="topK">List length; default the transformer's.</param>
-    public static SessionRecommender Load(Stream model, int? topK = null)
+    public static SessionRecommender Load(MLContext mlContext, Stream model, int? topK = null)
     {
-        var transformer = SessionRecommenderLoading.Load(model);
-        return new SessionRecommender(transformer.Model, topK ?? transformer.TopK, transformer, ownsSource: true);
+        var transformer = SessionRecommenderLoading.Load(mlContext, model);
+        try
+        {
+            return new SessionRecommender(transformer.Model, topK ?? transformer.TopK, transformer, ownsSource: true);
+        }
+        catch
+        {
+            transformer.Dispose();
+            throw;
+        }
     }
+
+    /// <summary>Loads a model saved with <c>mlContext.Model.Save</c> with a new default <see cref="MLContext"/> (CPU).</summary>
+    /// <param name="modelPath">The model zip.</param>
+    /// <param name="topK">List length; default the transformer's.</param>
+    public static SessionRecommender Load(string modelPath, int? topK = null) => Load(new MLContext(), modelPath, topK);
+
+    /// <summary>Loads a model saved with <c>mlContext.Model.Save</c> from a stream with a new default <see cref="MLContext"/> (CPU).</summary>
+    /// <param name="model">The model zip.</param>
+    /// <param name="topK">List length; default the transformer's.</param>
+    public static SessionRecommender Load(Stream model, int? topK = null) => Load(new MLContext(), model, topK);
 
     /// <summary>The model.</summary>
     public ISessionModel Model { get; }

@@ -22,7 +22,8 @@ internal static class SessionRecommendationModelFormat
         using var body = new MemoryStream();
         using (var writer = new BinaryWriter(body, System.Text.Encoding.UTF8, leaveOpen: true))
             SessionModelRegistry.Write(writer, savable);
-        var fields = new TransformerFields(transformer.InputColumnName, transformer.PredictedItemsColumnName, transformer.ScoreColumnName, transformer.TopK);
+        var fields = new TransformerFields(transformer.InputColumnName, transformer.PredictedItemsColumnName, transformer.ScoreColumnName, transformer.TopK,
+            transformer.SessionColumnName, transformer.TimeColumnName, transformer.TimeFormat, transformer.DateTimeFormat);
         TransformerEntry.Save(ctx, fields, body.ToArray());
     }
 
@@ -34,7 +35,8 @@ internal static class SessionRecommendationModelFormat
         var (fields, model) = TransformerEntry.Load(ctx, reader => SessionModelRegistry.Read(reader, env));
         try
         {
-            return new SessionRecommendationTransformer(env, model, fields.InputColumnName, fields.PredictedItemsColumnName, fields.ScoreColumnName, fields.TopK);
+            return new SessionRecommendationTransformer(env, model, fields.InputColumnName, fields.PredictedItemsColumnName, fields.ScoreColumnName, fields.TopK,
+                fields.SessionColumnName, fields.TimeColumnName, fields.TimeFormat, fields.DateTimeFormat);
         }
         catch
         {

@@ -41,7 +41,7 @@ public sealed partial class GettingStartedSampleTests
         mlContext.Model.Save(model, train.Schema, modelPath);
 
         // Serving: thread-safe recommender, one state per live session; an event costs one GRU step.
-        using var recommender = SessionRecommender.Load(modelPath);
+        using var recommender = SessionRecommender.Load(mlContext, modelPath);
         using var session = recommender.StartSession();
         session.Add("214716935");
         var top = session.Recommend(topK: 5);

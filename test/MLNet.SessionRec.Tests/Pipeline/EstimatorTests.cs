@@ -42,7 +42,7 @@ public sealed class EstimatorTests
         }
         Assert.AreEqual(SchemaShape.Column.VectorKind.VariableVector, keyed.GetOutputSchema(Shape(train.Schema)).Single(c => c.Name == "PredictedItems").Kind);
         var bad = ml.Data.LoadFromEnumerable(new[] { new { SessionId = "s", ItemId = 1.5f, Time = 1.0 } });
-        var e = Assert.ThrowsExactly<ArgumentException>(() => text.GetOutputSchema(Shape(bad.Schema)));
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => text.GetOutputSchema(Shape(bad.Schema)));
         StringAssert.Contains(e.Message, "'ItemId'");
     }
 

@@ -72,37 +72,65 @@ public sealed class TransformerTests
     }
 
     [TestMethod]
-    public void ADisposedTransformerRefusesUseClearlyAndAPredictionEngineDisposesItsTransformerUnlessTold()
+    public void PerRequestPredictionEnginesLeaveTheModelAliveAndADisposedTransformerRefusesUseClearly()
     {
         var ml = new MLContext(seed: 1);
         var items = Model.Items;
         var session = new TextSession { ItemId = ["i3", "i4"] };
+        var data = ml.Data.LoadFromEnumerable([session]);
 
-        // ML.NET's PredictionEngine owns its transformer by default: disposing the engine disposes our model.
+        // ML.NET's PredictionEngine disposes the transformer it was created from; each engine holds its own reference
+        // to the model, so the per-request pattern never releases the shared model.
         var owned = new DisposableTestModel(items);
         var transformer = new SessionRecommendationTransformer(ml, owned, "ItemId", topK: 3);
         var recommender = transformer.CreateRecommender();
         var live = recommender.StartSession();
-        using (var engine = ml.Model.CreatePredictionEngine<TextSession, TextPrediction>(transformer))
+        for (int request = 0; request < 3; request++)
+        {
+            using var engine = ml.Model.CreatePredictionEngine<TextSession, TextPrediction>(transformer);
             CollectionAssert.AreEqual(Expected([3, 4], 3), engine.Predict(session).PredictedItems);
+        }
+        Assert.AreEqual(0, owned.DisposeCount);
+        CollectionAssert.AreEqual(Expected([3, 4], 3), ml.Data.CreateEnumerable<TextPrediction>(transformer.Transform(data), false).Single().PredictedItems);
+
+        // The owner's Dispose releases the model once; afterwards every use says so clearly.
+        var lastEngine = ml.Model.CreatePredictionEngine<TextSession, TextPrediction>(transformer);
+        transformer.Dispose();
+        Assert.AreEqual(0, owned.DisposeCount, "a live engine still holds the model");
+        CollectionAssert.AreEqual(Expected([3, 4], 3), lastEngine.Predict(session).PredictedItems);
+        lastEngine.Dispose();
         Assert.AreEqual(1, owned.DisposeCount);
-        var data = ml.Data.LoadFromEnumerable([session]);
         var e = Assert.ThrowsExactly<ObjectDisposedException>(() => transformer.Transform(data));
-        StringAssert.Contains(e.Message, "OwnsTransformer = false");
+        StringAssert.Contains(e.Message, "disposed");
         Assert.ThrowsExactly<ObjectDisposedException>(() => ml.Model.CreatePredictionEngine<TextSession, TextPrediction>(transformer));
         Assert.ThrowsExactly<ObjectDisposedException>(() => recommender.StartSession());
         Assert.ThrowsExactly<ObjectDisposedException>(() => live.Add("i3"));
         transformer.Dispose();
         Assert.AreEqual(1, owned.DisposeCount, "disposed once");
 
-        // With OwnsTransformer = false the transformer outlives the engine.
-        var kept = new DisposableTestModel(items);
-        using var keptTransformer = new SessionRecommendationTransformer(ml, kept, "ItemId", topK: 3);
-        using (var engine = ml.Model.CreatePredictionEngine<TextSession, TextPrediction>(keptTransformer, new PredictionEngineOptions { OwnsTransformer = false }))
-            engine.Predict(session);
-        Assert.AreEqual(0, kept.DisposeCount);
-        var row = ml.Data.CreateEnumerable<TextPrediction>(keptTransformer.Transform(data), false).Single();
-        CollectionAssert.AreEqual(Expected([3, 4], 3), row.PredictedItems);
+        // A model without native memory (the baselines) ignores Dispose altogether.
+        var plain = new SessionRecommendationTransformer(ml, Model, "ItemId", topK: 3);
+        plain.Dispose();
+        CollectionAssert.AreEqual(Expected([3, 4], 3), ml.Data.CreateEnumerable<TextPrediction>(plain.Transform(data), false).Single().PredictedItems);
+    }
+
+    [TestMethod]
+    public void UnknownItemsLogOneLinePerPassAndPerPrediction()
+    {
+        var ml = new MLContext(seed: 1);
+        var lines = new List<string>();
+        ml.Log += (_, e) => { if (e.Source.Contains(nameof(SessionRecommendationTransformer), StringComparison.Ordinal)) lock (lines) lines.Add(e.Message); };
+        var transformer = new SessionRecommendationTransformer(ml, Model, "ItemId", topK: 3);
+        // 600 rows: three batches of 256 in one pass, each batch with unknown items.
+        var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 600).Select(i => new TextSession { ItemId = [$"i{i % 50}", "nope"] }));
+        for (int pass = 0; pass < 3; pass++) _ = ml.Data.CreateEnumerable<TextPrediction>(transformer.Transform(data), false).ToList();
+        // One line per pass, plus the channel's start line once in the transformer's life (it used to open a channel per pass).
+        Assert.HasCount(4, lines, string.Join("\n", lines));
+        using var engine = ml.Model.CreatePredictionEngine<TextSession, TextPrediction>(transformer);
+        for (int i = 0; i < 5; i++) engine.Predict(new TextSession { ItemId = ["i1", "unknown"] });
+        Assert.HasCount(9, lines, string.Join("\n", lines));
+        Assert.AreEqual(8, lines.Count(l => l.Contains("] Ignored ", StringComparison.Ordinal)), string.Join("\n", lines));
+        Assert.AreEqual(3 * 600 + 5, transformer.IgnoredUnknownItems);
     }
 
     [TestMethod]
@@ -198,10 +226,10 @@ public sealed class TransformerTests
         Assert.AreEqual(new VectorDataViewType(TextDataViewType.Instance), schema["PredictedItems"].Type);
         Assert.AreEqual(new VectorDataViewType(NumberDataViewType.Single), schema["Score"].Type);
 
-        var missing = Assert.ThrowsExactly<ArgumentException>(() => new SessionRecommendationTransformer(ml, Model, "Items").GetOutputSchema(data.Schema));
+        var missing = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new SessionRecommendationTransformer(ml, Model, "Items").GetOutputSchema(data.Schema));
         StringAssert.Contains(missing.Message, "'Items'");
         var floats = ml.Data.LoadFromEnumerable(new[] { new { ItemId = new float[] { 1 } } });
-        var wrongType = Assert.ThrowsExactly<ArgumentException>(() => transformer.Transform(floats));
+        var wrongType = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => transformer.Transform(floats));
         StringAssert.Contains(wrongType.Message, "integer or key");
     }
 }
