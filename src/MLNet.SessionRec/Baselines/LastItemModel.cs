@@ -47,29 +47,39 @@ public abstract class LastItemModel : ISavableSessionModel
     /// <summary>Writes the model's options (between the vocabulary and the rule table).</summary>
     private protected abstract void WriteOptions(BinaryWriter writer);
 
-    private sealed class Scorer(ItemRuleTable rules, int slots) : ISessionScorer
+    private sealed class Scorer : RowSessionScorer
     {
-        public int Slots => slots;
+        private readonly ItemRuleTable _rules;
+        private readonly int[] _last; // per slot: the session's last item, -1 before the first
 
-        public void ResetSlot(int slot) { } // stateless: only the current item matters
-
-        public void Step(ReadOnlySpan<int> items, Span<float> scores)
+        public Scorer(ItemRuleTable rules, int slots) : base(slots, rules.ItemCount)
         {
-            int n = rules.ItemCount;
-            if (items.Length != slots || scores.Length != slots * n) throw new ArgumentException("Span sizes do not match the scorer.");
-            for (int s = 0; s < slots; s++)
-            {
-                int last = items[s];
-                if (last < 0) continue;
-                if (last >= n) throw new ArgumentOutOfRangeException(nameof(items), $"Item index {last} is outside the vocabulary of {n}.");
-                var row = scores.Slice(s * n, n);
-                row.Clear();
-                var targets = rules.TargetsOf(last);
-                var weights = rules.WeightsOf(last);
-                for (int k = 0; k < targets.Length; k++) row[targets[k]] = weights[k];
-            }
+            _rules = rules;
+            _last = new int[slots];
+            Array.Fill(_last, -1);
         }
 
-        public void Dispose() { }
+        public override void ResetSlot(int slot) => _last[slot] = -1;
+
+        protected override void Observe(int slot, int item) => _last[slot] = item;
+
+        protected override void ScoreRow(int slot, Span<float> row)
+        {
+            row.Clear();
+            int last = _last[slot];
+            if (last < 0) return;
+            var targets = _rules.TargetsOf(last);
+            var weights = _rules.WeightsOf(last);
+            for (int k = 0; k < targets.Length; k++) row[targets[k]] = weights[k];
+        }
+
+        protected override void WriteSlotState(int slot, BinaryWriter writer) => writer.Write(_last[slot]);
+
+        protected override void ReadSlotState(int slot, BinaryReader reader)
+        {
+            int last = reader.ReadInt32();
+            if (last < -1 || last >= ItemCount) throw new InvalidDataException($"The session state's last item {last} is outside the model's {ItemCount} items.");
+            _last[slot] = last;
+        }
     }
 }

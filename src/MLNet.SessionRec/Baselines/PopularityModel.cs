@@ -56,21 +56,13 @@ public sealed class PopularityModel : ISavableSessionModel
         return new PopularityModel(items, scores);
     }
 
-    private sealed class Scorer(float[] popularity, int slots) : ISessionScorer
+    private sealed class Scorer(float[] popularity, int slots) : RowSessionScorer(slots, popularity.Length)
     {
-        public int Slots => slots;
+        public override void ResetSlot(int slot) { } // stateless: every session gets the same scores
 
-        public void ResetSlot(int slot) { }
+        protected override void Observe(int slot, int item) { }
 
-        public void Step(ReadOnlySpan<int> items, Span<float> scores)
-        {
-            int n = popularity.Length;
-            if (items.Length != slots || scores.Length != slots * n) throw new ArgumentException("Span sizes do not match the scorer.");
-            for (int s = 0; s < slots; s++)
-                if (items[s] >= 0) popularity.CopyTo(scores.Slice(s * n, n));
-        }
-
-        public void Dispose() { }
+        protected override void ScoreRow(int slot, Span<float> row) => popularity.CopyTo(row);
     }
 }
 

@@ -60,39 +60,51 @@ public sealed class SessionPopularityModel : ISavableSessionModel
         return new SessionPopularityModel(items, supports);
     }
 
-    private sealed class Scorer : ISessionScorer
+    private sealed class Scorer : RowSessionScorer
     {
         private readonly float[] _prior;
         private readonly Dictionary<int, int>[] _seen; // per slot: item -> occurrences in the current session
 
-        public Scorer(float[] prior, int slots)
+        public Scorer(float[] prior, int slots) : base(slots, prior.Length)
         {
             _prior = prior;
             _seen = new Dictionary<int, int>[slots];
             for (int s = 0; s < slots; s++) _seen[s] = new Dictionary<int, int>();
         }
 
-        public int Slots => _seen.Length;
+        public override void ResetSlot(int slot) => _seen[slot].Clear();
 
-        public void ResetSlot(int slot) => _seen[slot].Clear();
-
-        public void Step(ReadOnlySpan<int> items, Span<float> scores)
+        protected override void Observe(int slot, int item)
         {
-            int n = _prior.Length;
-            if (items.Length != Slots || scores.Length != Slots * n) throw new ArgumentException("Span sizes do not match the scorer.");
-            for (int s = 0; s < Slots; s++)
-            {
-                int item = items[s];
-                if (item < 0) continue;
-                if (item >= n) throw new ArgumentOutOfRangeException(nameof(items), $"Item index {item} is outside the vocabulary of {n}.");
-                var seen = _seen[s];
-                seen[item] = seen.GetValueOrDefault(item) + 1;
-                var row = scores.Slice(s * n, n);
-                _prior.CopyTo(row);
-                foreach (var (i, count) in seen) row[i] = (float)(count + _prior[i]);
-            }
+            var seen = _seen[slot];
+            seen[item] = seen.GetValueOrDefault(item) + 1;
         }
 
-        public void Dispose() { }
+        protected override void ScoreRow(int slot, Span<float> row)
+        {
+            _prior.CopyTo(row);
+            foreach (var (i, count) in _seen[slot]) row[i] = (float)(count + _prior[i]);
+        }
+
+        protected override void WriteSlotState(int slot, BinaryWriter writer)
+        {
+            var seen = _seen[slot];
+            writer.Write(seen.Count);
+            foreach (var (i, count) in seen) { writer.Write(i); writer.Write(count); }
+        }
+
+        protected override void ReadSlotState(int slot, BinaryReader reader)
+        {
+            int entries = reader.ReadInt32();
+            if (entries < 0) throw new InvalidDataException($"Invalid S-POP session state ({entries} items).");
+            var seen = _seen[slot];
+            seen.Clear();
+            for (int e = 0; e < entries; e++)
+            {
+                int item = reader.ReadInt32(), count = reader.ReadInt32();
+                if ((uint)item >= (uint)ItemCount || count < 1) throw new InvalidDataException($"Invalid S-POP session state entry ({item}, {count}).");
+                seen[item] = count;
+            }
+        }
     }
 }

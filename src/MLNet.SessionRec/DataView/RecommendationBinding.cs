@@ -53,8 +53,8 @@ internal sealed class RecommendationBinding
         return new(Parent.Model, slots, Parent.TopK, Codec.Representable, () => _coldStart.Value);
     }
 
-    /// <summary>Rows per batch: up to 256, fewer for very large catalogues (the score matrix is slots × items).</summary>
-    public int BatchSlots => (int)Math.Clamp(16_000_000L / Math.Max(1, Parent.Model.Items.Count), 1, 256);
+    /// <summary>Rows per batch: 256 (scorers bound their own scoring memory; only k items per row come back).</summary>
+    public int BatchSlots => 256;
 
     /// <summary>Creates the getter of output column <paramref name="index"/> that reads row <paramref name="row"/>() of <paramref name="scorer"/>.</summary>
     public Delegate CreateOutputGetter(int index, SessionBatchScorer scorer, Func<int> row)

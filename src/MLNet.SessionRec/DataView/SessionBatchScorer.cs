@@ -3,17 +3,17 @@ namespace MLNet.SessionRec;
 
 /// <summary>
 /// Computes the top-k of many session prefixes at once: one multi-slot <see cref="ISessionScorer"/> walks all
-/// prefixes of a batch step by step (slot b observes its t-th item at step t) and each row's top-k is taken
-/// right after its last item. Empty prefixes get the cold-start answer. One instance per thread.
+/// prefixes of a batch step by step (slot b observes its t-th item at step t, without scoring) and each row's top-k
+/// is asked for right after its last item, so the catalog is scored once per row. Empty prefixes get the cold-start
+/// answer. One instance per thread.
 /// </summary>
 internal sealed class SessionBatchScorer : IDisposable
 {
     private readonly ISessionModel _model;
     private readonly bool[]? _allowed;
     private readonly ISessionScorer _scorer;
-    private readonly float[] _scores;
     private readonly int[] _step;
-    private readonly int _items;
+    private readonly List<int> _ending;
     private readonly Func<(int[] Items, float[] Scores)> _coldStart;
 
     /// <param name="model">The model.</param>
@@ -25,12 +25,11 @@ internal sealed class SessionBatchScorer : IDisposable
     {
         _model = model;
         _allowed = allowed;
-        _items = model.Items.Count;
         Slots = slots;
         TopK = topK;
         _scorer = model.CreateScorer(slots);
-        _scores = new float[checked(slots * _items)];
         _step = new int[slots];
+        _ending = new List<int>(slots);
         _coldStart = coldStart;
         Items = new int[slots * topK];
         Scores = new float[slots * topK];
@@ -62,11 +61,29 @@ internal sealed class SessionBatchScorer : IDisposable
         for (int t = 0; t < longest; t++)
         {
             for (int s = 0; s < Slots; s++) _step[s] = s < rows && t < prefixes[s].Count ? prefixes[s][t] : -1;
-            _scorer.Step(_step, _scores);
+            _scorer.Advance(_step);
+            _ending.Clear();
             for (int r = 0; r < rows; r++)
-                if (prefixes[r].Count == t + 1)
-                    Counts[r] = TopKSelection.Select(_scores.AsSpan(r * _items, _items), _allowed, TopK,
-                        Items.AsSpan(r * TopK, TopK), Scores.AsSpan(r * TopK, TopK));
+                if (prefixes[r].Count == t + 1) _ending.Add(r);
+            if (_ending.Count == 0) continue;
+            // Slot r is row r: the lists of the rows ending here go to rows 0.. of a scratch area, then into place.
+            var ending = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_ending);
+            if (ending.Length == 1 || IsConsecutive(ending))
+                _scorer.TopK(ending, TopK, _allowed, Items.AsSpan(ending[0] * TopK), Scores.AsSpan(ending[0] * TopK), Counts.AsSpan(ending[0]));
+            else
+            {
+                var items = new int[ending.Length * TopK];
+                var scores = new float[items.Length];
+                var counts = new int[ending.Length];
+                _scorer.TopK(ending, TopK, _allowed, items, scores, counts);
+                for (int i = 0; i < ending.Length; i++)
+                {
+                    int r = ending[i];
+                    items.AsSpan(i * TopK, TopK).CopyTo(Items.AsSpan(r * TopK, TopK));
+                    scores.AsSpan(i * TopK, TopK).CopyTo(Scores.AsSpan(r * TopK, TopK));
+                    Counts[r] = counts[i];
+                }
+            }
         }
         for (int r = 0; r < rows; r++)
         {
@@ -76,6 +93,13 @@ internal sealed class SessionBatchScorer : IDisposable
             items.CopyTo(Items, r * TopK);
             scores.CopyTo(Scores, r * TopK);
         }
+    }
+
+    // Whether the rows are consecutive (then their lists are written in place).
+    private static bool IsConsecutive(ReadOnlySpan<int> rows)
+    {
+        for (int i = 1; i < rows.Length; i++) if (rows[i] != rows[0] + i) return false;
+        return true;
     }
 
     /// <summary>Releases the scorer (native state of GRU models).</summary>

@@ -9,7 +9,9 @@ namespace MLNet.SessionRec;
 /// test session starts from a fresh state and items already seen are not excluded. Test events of items unknown to
 /// training are dropped when the test set is read with the training vocabulary; their count is reported.
 /// Sessions are evaluated in parallel slots of one <see cref="ISessionScorer"/>, so batched models score
-/// <see cref="RankingEvaluatorOptions.Slots"/> sessions per call.
+/// <see cref="RankingEvaluatorOptions.Slots"/> sessions per call; each step moves the states
+/// (<see cref="ISessionScorer.Advance"/>) and asks the scorer for one rank per slot (and the top-K list when list
+/// metrics are on), so no slots × items matrix reaches the host.
 /// </summary>
 public sealed class RankingEvaluator
 {
@@ -64,13 +66,13 @@ public sealed class RankingEvaluator
         var ranks = new double[slots];
         var top = new int[lists ? slots * kMax : 0];
         var topScores = new float[top.Length];
-        var scores = new float[checked(slots * n)];
+        var topCounts = new int[lists ? slots : 0];
         var active = new List<int>(slots);
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism };
         int nextSession = 0;
 
         using var scorer = model.CreateScorer(slots);
         if (scorer.Slots != slots) throw new InvalidOperationException($"Model '{model.Name}' created a scorer with {scorer.Slots} slots instead of {slots}.");
+        if (scorer is RowSessionScorer rowScorer) rowScorer.MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism;
 
         // Gives the slot the next test session with at least one prediction point, or marks it idle.
         void Assign(int slot)
@@ -83,23 +85,14 @@ public sealed class RankingEvaluator
             scorer.ResetSlot(slot);
         }
 
-        // One delegate for all steps: ranks the target of active slot a and selects its top-K list.
         var ties = _options.Ties;
-        Action<int> scanRow = a =>
-        {
-            int s = active[a];
-            var row = new ReadOnlySpan<float>(scores, s * n, n);
-            ranks[s] = Rank(row, target[s], ties, model.Name);
-            if (lists) TopKSelection.Select(row, null, kMax, top.AsSpan(s * kMax, kMax), topScores.AsSpan(s * kMax, kMax));
-        };
-
         for (int s = 0; s < slots; s++) Assign(s);
         while (true)
         {
             active.Clear();
             for (int s = 0; s < slots; s++)
             {
-                if (session[s] < 0) { input[s] = -1; continue; }
+                if (session[s] < 0) { input[s] = -1; target[s] = -1; continue; }
                 var events = test.GetSession(session[s]);
                 input[s] = events[position[s]];
                 target[s] = events[position[s] + 1];
@@ -107,11 +100,18 @@ public sealed class RankingEvaluator
             }
             if (active.Count == 0) break;
 
-            scorer.Step(input, scores);
-            Parallel.For(0, active.Count, parallel, scanRow);
-
-            foreach (int s in active) // sequential and in slot order: deterministic sums
+            // The state moves, then only one rank (and the top-K list) per active slot comes back from the scorer.
+            scorer.Advance(input);
+            try { scorer.Rank(target, ties, ranks); }
+            catch (InvalidOperationException e) when (e.Message.Contains("as NaN", StringComparison.Ordinal))
             {
+                throw new InvalidOperationException($"Model '{model.Name}' scored a target item as NaN ({e.Message}).", e);
+            }
+            if (lists) scorer.TopK(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(active), kMax, null, top, topScores, topCounts);
+
+            for (int a = 0; a < active.Count; a++) // sequential and in slot order: deterministic sums
+            {
+                int s = active[a];
                 predictions++;
                 double rank = ranks[s];
                 for (int c = 0; c < _cutoffs.Length; c++)
@@ -124,7 +124,7 @@ public sealed class RankingEvaluator
                     }
                 }
                 if (!lists) continue;
-                var list = top.AsSpan(s * kMax, kMax);
+                var list = top.AsSpan(a * kMax, kMax);
                 for (int p = 0; p < kMax; p++)
                     if (p < bestListPosition[list[p]]) bestListPosition[list[p]] = p;
                 for (int c = 0; c < _cutoffs.Length; c++)

@@ -130,8 +130,41 @@ public sealed class Gru4RecModel : ISavableSessionModel, IColdStartScores, IDisp
             writer.Write(name);
             writer.Write(t.shape.Length);
             foreach (long d in t.shape) writer.Write(d);
-            using var cpu = t.detach().cpu().contiguous();
+            WriteValues(writer, t);
+        }
+    }
+
+    /// <summary>Rows of a weight copied to or from the host at once (bounded, so tensors over 2 GB need no 2 GB array).</summary>
+    private const long ChunkBytes = 64L << 20;
+
+    /// <summary>Writes the tensor's float values (row-major) in chunks of rows: the same bytes as one block.</summary>
+    private static void WriteValues(BinaryWriter writer, Tensor t)
+    {
+        using var flat = t.detach().reshape(-1);
+        long count = flat.numel(), step = ChunkBytes / sizeof(float);
+        for (long start = 0; start < count; start += step)
+        {
+            using var part = flat.narrow(0, start, Math.Min(step, count - start));
+            using var cpu = part.cpu().contiguous();
             writer.Write(cpu.bytes);
+        }
+    }
+
+    /// <summary>Reads <paramref name="t"/>'s values written by <see cref="WriteValues"/> (or as one block by release 1: the same bytes).</summary>
+    private static void ReadValues(BinaryReader reader, Tensor t, string name)
+    {
+        using var flat = t.reshape(-1);
+        long count = flat.numel(), step = ChunkBytes / sizeof(float);
+        for (long start = 0; start < count; start += step)
+        {
+            long length = Math.Min(step, count - start);
+            long bytes = length * sizeof(float);
+            byte[] data = reader.ReadBytes((int)bytes);
+            if (data.Length != bytes) throw new EndOfStreamException();
+            foreach (float v in MemoryMarshal.Cast<byte, float>(data))
+                if (!float.IsFinite(v)) throw new InvalidDataException($"GRU4Rec weight '{name}' contains a non-finite value.");
+            using var part = flat.narrow(0, start, length);
+            part.bytes = data;
         }
     }
 
@@ -172,12 +205,7 @@ public sealed class Gru4RecModel : ISavableSessionModel, IColdStartScores, IDisp
                 for (int d = 0; d < rank; d++) shape[d] = reader.ReadInt64();
                 if (!shape.SequenceEqual(t.shape))
                     throw new InvalidDataException($"GRU4Rec weight '{name}' has shape [{string.Join(",", shape)}]; [{string.Join(",", t.shape)}] expected.");
-                long bytes = t.numel() * sizeof(float);
-                byte[] data = reader.ReadBytes(checked((int)bytes));
-                if (data.Length != bytes) throw new EndOfStreamException();
-                var values = MemoryMarshal.Cast<byte, float>(data);
-                foreach (float v in values) if (!float.IsFinite(v)) throw new InvalidDataException($"GRU4Rec weight '{name}' contains a non-finite value.");
-                t.bytes = data;
+                ReadValues(reader, t, name);
             }
             if (env is not null)
             {

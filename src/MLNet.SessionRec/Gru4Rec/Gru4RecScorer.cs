@@ -4,17 +4,25 @@ using static TorchSharp.torch;
 namespace MLNet.SessionRec.Gru4Rec;
 
 /// <summary>
-/// Session-parallel GRU4Rec inference: each slot carries its session's GRU hidden state (on the model's device);
-/// a step feeds the slots' items through the GRU (evaluation mode: no dropout, no gradients) and scores ALL items by
-/// one matrix product. <see cref="StepTopK"/> keeps the top-k selection on the device and copies only k items per slot.
-/// Not thread-safe: one scorer per thread (scorers of one model may run in parallel).
+/// Session-parallel GRU4Rec inference: each slot carries its session's GRU hidden state (on the model's device).
+/// <see cref="Advance"/> feeds the slots' items through the GRU (evaluation mode: no dropout, no gradients) without
+/// scoring; <see cref="TopK"/> and <see cref="Rank"/> score the current states on the device in item chunks
+/// (h·Wy[chunk]ᵀ + By[chunk], at most <see cref="ScoreBudget"/> scores at a time) and copy only k items or one rank
+/// per slot to the host. Not thread-safe: one scorer per thread (scorers of one model may run in parallel).
 /// </summary>
 public sealed class Gru4RecScorer : ISessionScorer
 {
+    /// <summary>Default bound of the scores computed at once (slots × items of one chunk): 2^25 floats (128 MB).</summary>
+    public const long DefaultScoreBudget = 1L << 25;
+
+    private const int StateVersion = 1;
     private readonly Gru4RecNetwork _net;
     private readonly Tensor[] _state;
     private readonly bool[] _pendingReset;
     private bool _anyPending;
+    private bool[]? _maskSource;
+    private Tensor? _disallowed;
+    private long _allowedCount;
 
     internal Gru4RecScorer(Gru4RecNetwork net, int slots)
     {
@@ -34,6 +42,15 @@ public sealed class Gru4RecScorer : ISessionScorer
     /// <summary>Size of one slot's state (the sum of the GRU layer sizes), for <see cref="GetState"/>/<see cref="SetState"/>.</summary>
     public int StateSize => _net.Options.LayerSizes.Sum();
 
+    /// <summary>
+    /// Items scored per chunk; null (default) = as many as keep rows × chunk within <see cref="ScoreBudget"/>. Ranks
+    /// and lists do not depend on it (up to the last bit of the scores, which the matrix product may round differently).
+    /// </summary>
+    public int? ItemChunk { get; set; }
+
+    /// <summary>Bound of the scores computed at once when <see cref="ItemChunk"/> is null; default <see cref="DefaultScoreBudget"/>.</summary>
+    public long ScoreBudget { get; set; } = DefaultScoreBudget;
+
     /// <inheritdoc/>
     public void ResetSlot(int slot)
     {
@@ -43,13 +60,21 @@ public sealed class Gru4RecScorer : ISessionScorer
     }
 
     /// <inheritdoc/>
+    public void Advance(ReadOnlySpan<int> items)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        AdvanceCore(items);
+    }
+
+    /// <inheritdoc/>
     public void Step(ReadOnlySpan<int> items, Span<float> scores)
     {
         int n = _net.ItemCount;
         if (scores.Length < (long)Slots * n) throw new ArgumentException($"scores must hold Slots × items = {(long)Slots * n} values.", nameof(scores));
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var (h, active) = Advance(items);
+        var (h, active) = AdvanceCore(items);
         if (h is null) return;
         using var all = _net.ScoreAll(h).cpu().contiguous();
         var values = MemoryMarshal.Cast<byte, float>(all.bytes);
@@ -67,34 +92,176 @@ public sealed class Gru4RecScorer : ISessionScorer
     public void StepTopK(ReadOnlySpan<int> items, int k, Span<int> topItems, Span<float> topScores)
     {
         if (k <= 0 || k > _net.ItemCount) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in 1..{_net.ItemCount}.");
-        if (topItems.Length < Slots * k || topScores.Length < Slots * k) throw new ArgumentException($"The outputs must hold Slots × k = {Slots * k} values.");
+        if (topItems.Length < (long)Slots * k || topScores.Length < (long)Slots * k) throw new ArgumentException($"The outputs must hold Slots × k = {(long)Slots * k} values.");
+        Advance(items);
+        var active = new List<int>(Slots);
+        for (int s = 0; s < Slots; s++) if (items[s] >= 0) active.Add(s);
+        if (active.Count == 0) return;
+        var rowItems = new int[active.Count * k];
+        var rowScores = new float[active.Count * k];
+        var counts = new int[active.Count];
+        TopK(active.ToArray(), k, null, rowItems, rowScores, counts);
+        for (int r = 0; r < active.Count; r++)
+        {
+            rowItems.AsSpan(r * k, k).CopyTo(topItems.Slice(active[r] * k, k));
+            rowScores.AsSpan(r * k, k).CopyTo(topScores.Slice(active[r] * k, k));
+        }
+    }
+
+    /// <inheritdoc/>
+    public void TopK(ReadOnlySpan<int> slots, int k, bool[]? allowed, Span<int> items, Span<float> scores, Span<int> counts)
+    {
+        int n = _net.ItemCount;
+        if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be at least 1.");
+        int rows = slots.Length;
+        if (items.Length < (long)rows * k || scores.Length < (long)rows * k || counts.Length < rows) throw new ArgumentException($"The outputs must hold {rows} rows of {k}.");
+        if (allowed is not null && allowed.Length != n) throw new ArgumentException($"allowed must hold one entry per item ({n}).", nameof(allowed));
+        if (rows == 0) return;
+        foreach (int s in slots) if ((uint)s >= (uint)Slots) throw new ArgumentOutOfRangeException(nameof(slots), s, $"Slot {s} is outside 0..{Slots - 1}.");
+        ApplyResets();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var (h, active) = Advance(items);
-        if (h is null) return;
-        var (values, indices) = _net.ScoreAll(h).topk(k, 1, largest: true, sorted: true);
-        using var v = values.cpu().contiguous();
-        using var ix = indices.to(ScalarType.Int32).cpu().contiguous();
-        var vs = MemoryMarshal.Cast<byte, float>(v.bytes);
-        var xs = MemoryMarshal.Cast<byte, int>(ix.bytes);
-        int rows = active?.Length ?? Slots;
+        var disallowed = Mask(allowed);
+        long m = allowed is null ? n : _allowedCount;
+        int kk = (int)Math.Min((long)k + 1, n); // one more than k: shows whether the k-th score is tied with the next
+        var h = Hidden(slots.ToArray());
+        long chunk = ChunkFor(rows);
+        Tensor? bestValues = null, bestIndices = null;
+        for (long c0 = 0; c0 < n; c0 += chunk)
+        {
+            long c1 = Math.Min(n, c0 + chunk);
+            using var inner = NewDisposeScope();
+            var s = Scores(h, c0, c1, chunk >= n);
+            if (disallowed is not null) s.masked_fill_(disallowed.narrow(0, c0, c1 - c0), float.NegativeInfinity);
+            var (v, ix) = s.topk((int)Math.Min(kk, c1 - c0), 1, largest: true, sorted: false);
+            if (c0 > 0) ix.add_(c0);
+            if (bestValues is not null)
+            {
+                var allV = cat([bestValues, v], 1);
+                var allI = cat([bestIndices!, ix], 1);
+                var (mv, pos) = allV.topk((int)Math.Min(kk, allV.shape[1]), 1, largest: true, sorted: false);
+                v = mv;
+                ix = allI.gather(1, pos);
+            }
+            bestValues = v.MoveToOuterDisposeScope();
+            bestIndices = ix.MoveToOuterDisposeScope();
+        }
+        int width = (int)bestValues!.shape[1];
+        using var hostValues = bestValues.cpu().contiguous();
+        using var hostIndices = bestIndices!.to(ScalarType.Int32).cpu().contiguous();
+        var vs = MemoryMarshal.Cast<byte, float>(hostValues.bytes);
+        var xs = MemoryMarshal.Cast<byte, int>(hostIndices.bytes);
+        var candidates = new (float Value, int Item)[width];
         for (int r = 0; r < rows; r++)
         {
-            int slot = active?[r] ?? r;
-            vs.Slice(r * k, k).CopyTo(topScores.Slice(slot * k, k));
-            xs.Slice(r * k, k).CopyTo(topItems.Slice(slot * k, k));
+            int f = 0;
+            bool nan = false;
+            for (int j = 0; j < width; j++)
+            {
+                int item = xs[r * width + j];
+                float value = vs[r * width + j];
+                nan |= float.IsNaN(value);
+                if (allowed is null || allowed[item]) candidates[f++] = (value, item);
+            }
+            Array.Sort(candidates, 0, f, CandidateOrder.Instance);
+            // The device's candidates give the exact list (ties by lower index) when the k-th is not tied with a
+            // score left out, or when every allowed item is a candidate; otherwise (rare) select on the host.
+            bool exact = !nan && (f > k ? candidates[k - 1].Value != candidates[k].Value : f == m);
+            var rowItems = items.Slice(r * k, k);
+            var rowScores = scores.Slice(r * k, k);
+            if (exact)
+            {
+                int count = Math.Min(k, f);
+                for (int j = 0; j < count; j++) { rowItems[j] = candidates[j].Item; rowScores[j] = candidates[j].Value; }
+                counts[r] = count;
+            }
+            else counts[r] = HostTopK(slots[r], k, allowed, rowItems, rowScores);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Rank(ReadOnlySpan<int> targets, TieHandling ties, Span<double> ranks)
+    {
+        int n = _net.ItemCount;
+        if (targets.Length < Slots || ranks.Length < Slots) throw new ArgumentException($"targets and ranks must hold one entry per slot ({Slots}).");
+        var active = new List<int>(Slots);
+        var target = new List<long>(Slots);
+        for (int s = 0; s < Slots; s++)
+        {
+            if (targets[s] < 0) continue;
+            if (targets[s] >= n) throw new ArgumentOutOfRangeException(nameof(targets), targets[s], $"Item index {targets[s]} is outside the model's {n} items.");
+            active.Add(s);
+            target.Add(targets[s]);
+        }
+        if (active.Count == 0) return;
+        ApplyResets();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var h = Hidden(active.Count == Slots ? null : active.ToArray());
+        var t = tensor(target.ToArray(), device: h.device).unsqueeze(1);
+        long chunk = ChunkFor(active.Count);
+        Tensor tv, higher, equal;
+        if (chunk >= n)
+        {
+            var s = _net.ScoreAll(h);
+            tv = s.gather(1, t);
+            higher = s.gt(tv).sum(1, type: ScalarType.Int64);
+            equal = s.eq(tv).sum(1, type: ScalarType.Int64);
+        }
+        else
+        {
+            // Two passes over the same chunks: the target's own score first, then counts against exactly that value.
+            tv = full(active.Count, 1, float.NaN, device: h.device);
+            for (long c0 = 0; c0 < n; c0 += chunk)
+            {
+                long c1 = Math.Min(n, c0 + chunk);
+                using var inner = NewDisposeScope();
+                var s = Scores(h, c0, c1, false);
+                var inChunk = t.ge(c0).logical_and_(t.lt(c1));
+                if (!inChunk.any().item<bool>()) continue;
+                var local = (t - c0).clamp_(0, c1 - c0 - 1);
+                tv.copy_(where(inChunk, s.gather(1, local), tv));
+            }
+            higher = zeros(active.Count, dtype: ScalarType.Int64, device: h.device);
+            equal = zeros(active.Count, dtype: ScalarType.Int64, device: h.device);
+            for (long c0 = 0; c0 < n; c0 += chunk)
+            {
+                long c1 = Math.Min(n, c0 + chunk);
+                using var inner = NewDisposeScope();
+                var s = Scores(h, c0, c1, false);
+                higher.add_(s.gt(tv).sum(1, type: ScalarType.Int64));
+                equal.add_(s.eq(tv).sum(1, type: ScalarType.Int64));
+            }
+        }
+        var counts = stack([higher, equal], 1).cpu().contiguous();
+        var values = tv.cpu().contiguous();
+        var hc = MemoryMarshal.Cast<byte, long>(counts.bytes);
+        var tvs = MemoryMarshal.Cast<byte, float>(values.bytes);
+        for (int r = 0; r < active.Count; r++)
+        {
+            if (float.IsNaN(tvs[r])) throw new InvalidOperationException($"Model 'gru4rec' scored the target item {target[r]} as NaN.");
+            long hi = hc[2 * r], eq = hc[2 * r + 1]; // eq counts the target itself
+            ranks[active[r]] = ties switch
+            {
+                TieHandling.Conservative => hi + eq,
+                TieHandling.Standard => hi + 1,
+                TieHandling.Median => hi + (eq + 1) / 2.0,
+                _ => throw new ArgumentOutOfRangeException(nameof(ties)),
+            };
         }
     }
 
     /// <summary>Copies slot <paramref name="slot"/>'s hidden state (layers concatenated) into <paramref name="destination"/>.</summary>
     public void GetState(int slot, Span<float> destination)
     {
+        if ((uint)slot >= (uint)Slots) throw new ArgumentOutOfRangeException(nameof(slot));
         ApplyResets();
         int offset = 0;
         foreach (var layer in _state)
         {
-            using var row = layer[slot].cpu().contiguous();
-            var v = MemoryMarshal.Cast<byte, float>(row.bytes);
+            using var row = layer[slot];
+            using var host = row.cpu().contiguous();
+            var v = MemoryMarshal.Cast<byte, float>(host.bytes);
             v.CopyTo(destination.Slice(offset));
             offset += v.Length;
         }
@@ -103,6 +270,7 @@ public sealed class Gru4RecScorer : ISessionScorer
     /// <summary>Sets slot <paramref name="slot"/>'s hidden state from <see cref="GetState"/>'s layout.</summary>
     public void SetState(int slot, ReadOnlySpan<float> source)
     {
+        if ((uint)slot >= (uint)Slots) throw new ArgumentOutOfRangeException(nameof(slot));
         if (source.Length != StateSize) throw new ArgumentException($"A state has {StateSize} values.", nameof(source));
         _pendingReset[slot] = false;
         using var scope = NewDisposeScope();
@@ -114,6 +282,100 @@ public sealed class Gru4RecScorer : ISessionScorer
             layer[slot].copy_(tensor(source.Slice(offset, size).ToArray()).to(layer.device));
             offset += size;
         }
+    }
+
+    /// <inheritdoc/>
+    public void WriteState(int slot, BinaryWriter writer)
+    {
+        var state = new float[StateSize];
+        GetState(slot, state);
+        writer.Write(StateVersion);
+        writer.Write(_state.Length);
+        foreach (var layer in _state) writer.Write((int)layer.shape[1]);
+        foreach (float v in state) writer.Write(v);
+    }
+
+    /// <inheritdoc/>
+    public void ReadState(int slot, BinaryReader reader)
+    {
+        try
+        {
+            int version = reader.ReadInt32();
+            if (version != StateVersion) throw new InvalidDataException($"Unsupported GRU4Rec session state version {version} (this library reads {StateVersion}).");
+            int layers = reader.ReadInt32();
+            if (layers != _state.Length) throw new InvalidDataException($"The session state has {layers} GRU layers; the model has {_state.Length}.");
+            for (int i = 0; i < layers; i++)
+            {
+                int size = reader.ReadInt32();
+                if (size != _state[i].shape[1]) throw new InvalidDataException($"The session state's layer {i} has {size} units; the model's has {_state[i].shape[1]}.");
+            }
+            var state = new float[StateSize];
+            for (int i = 0; i < state.Length; i++)
+                if (!float.IsFinite(state[i] = reader.ReadSingle())) throw new InvalidDataException("The session state contains a non-finite value.");
+            SetState(slot, state);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException("The session state is truncated.", e);
+        }
+    }
+
+    /// <summary>Items per chunk for <paramref name="rows"/> rows.</summary>
+    private long ChunkFor(int rows)
+    {
+        long chunk = ItemChunk ?? Math.Max(1, ScoreBudget / Math.Max(1, rows));
+        return Math.Clamp(chunk, 1, Math.Max(1, _net.ItemCount));
+    }
+
+    /// <summary>Scores of items [c0, c1) for hidden outputs <paramref name="h"/>; <paramref name="all"/>: the whole catalog as one product.</summary>
+    private Tensor Scores(Tensor h, long c0, long c1, bool all) =>
+        all ? _net.ScoreAll(h) : addmm(_net.By.narrow(0, c0, c1 - c0), h, _net.Wy.narrow(0, c0, c1 - c0).t(), 1, 1);
+
+    /// <summary>The last layer's output (= its state) of the given slots (null = all, in order); call inside a dispose scope.</summary>
+    private Tensor Hidden(int[]? slots)
+    {
+        var last = _state[^1];
+        if (slots is null) return last;
+        bool identity = slots.Length == Slots;
+        for (int i = 0; identity && i < slots.Length; i++) identity = slots[i] == i;
+        if (identity) return last;
+        return last.index_select(0, tensor(slots.Select(s => (long)s).ToArray(), device: last.device));
+    }
+
+    /// <summary>The device mask of items not allowed (cached for the last array seen), and the allowed count.</summary>
+    private Tensor? Mask(bool[]? allowed)
+    {
+        if (allowed is null) return null;
+        if (!ReferenceEquals(allowed, _maskSource))
+        {
+            _disallowed?.Dispose();
+            using var scope = NewDisposeScope();
+            var host = new bool[allowed.Length];
+            long count = 0;
+            for (int i = 0; i < host.Length; i++) { host[i] = !allowed[i]; if (allowed[i]) count++; }
+            _disallowed = tensor(host).to(_state[0].device).DetachFromDisposeScope();
+            _maskSource = allowed;
+            _allowedCount = count;
+        }
+        return _disallowed;
+    }
+
+    /// <summary>The exact host selection for one slot (rare: a tie at the k-th place, NaN scores), one row at a time.</summary>
+    private int HostTopK(int slot, int k, bool[]? allowed, Span<int> items, Span<float> scores)
+    {
+        using var scope = NewDisposeScope();
+        var h = _state[^1].narrow(0, slot, 1);
+        var row = new float[_net.ItemCount];
+        long chunk = Math.Max(1, ItemChunk ?? ScoreBudget);
+        bool all = chunk >= _net.ItemCount;
+        for (long c0 = 0; c0 < _net.ItemCount; c0 += chunk)
+        {
+            long c1 = Math.Min(_net.ItemCount, c0 + chunk);
+            using var inner = NewDisposeScope();
+            using var host = Scores(h, c0, c1, all).cpu().contiguous();
+            MemoryMarshal.Cast<byte, float>(host.bytes).CopyTo(row.AsSpan((int)c0));
+        }
+        return TopKSelection.Select(row, allowed, k, items, scores);
     }
 
     private void ApplyResets()
@@ -129,7 +391,7 @@ public sealed class Gru4RecScorer : ISessionScorer
     }
 
     /// <summary>Feeds the active slots' items; returns their last-layer outputs and the active slots (null = all).</summary>
-    private (Tensor? H, int[]? Active) Advance(ReadOnlySpan<int> items)
+    private (Tensor? H, int[]? Active) AdvanceCore(ReadOnlySpan<int> items)
     {
         if (items.Length < Slots) throw new ArgumentException($"items must hold one entry per slot ({Slots}).", nameof(items));
         ApplyResets();
@@ -158,5 +420,20 @@ public sealed class Gru4RecScorer : ISessionScorer
     public void Dispose()
     {
         foreach (var t in _state) t.Dispose();
+        _disallowed?.Dispose();
+    }
+
+    /// <summary>Best first: higher score, then lower index; NaN last (as <see cref="TopKSelection"/>).</summary>
+    private sealed class CandidateOrder : IComparer<(float Value, int Item)>
+    {
+        public static readonly CandidateOrder Instance = new();
+
+        public int Compare((float Value, int Item) a, (float Value, int Item) b)
+        {
+            bool an = float.IsNaN(a.Value), bn = float.IsNaN(b.Value);
+            if (an != bn) return an ? 1 : -1;
+            if (!an && a.Value != b.Value) return a.Value > b.Value ? -1 : 1;
+            return a.Item.CompareTo(b.Item);
+        }
     }
 }

@@ -15,23 +15,24 @@ internal sealed class TableModel(ItemVocabulary items, Dictionary<string, float[
 
     public ISessionScorer CreateScorer(int slots) => new Scorer(this, slots);
 
-    private sealed class Scorer(TableModel model, int slots) : ISessionScorer
+    private sealed class Scorer(TableModel model, int slots) : RowSessionScorer(slots, model.Items.Count)
     {
-        public int Slots => slots;
+        private readonly int[] _last = Enumerable.Repeat(-1, slots).ToArray();
 
-        public void ResetSlot(int slot) => model.Log.Add($"reset {slot}");
+        public override void ResetSlot(int slot) { model.Log.Add($"reset {slot}"); _last[slot] = -1; }
 
-        public void Step(ReadOnlySpan<int> input, Span<float> scores)
+        public override void Advance(ReadOnlySpan<int> input)
         {
-            int n = model.Items.Count;
             model.Log.Add("step " + string.Join(",", input.ToArray().Select(i => i < 0 ? "-" : model.Items.GetId(i))));
-            for (int s = 0; s < slots; s++)
-            {
-                if (input[s] < 0) { scores.Slice(s * n, n).Fill(float.NaN); continue; } // idle rows must be ignored
-                model.Rows[model.Items.GetId(input[s])].CopyTo(scores.Slice(s * n, n));
-            }
+            base.Advance(input);
         }
 
-        public void Dispose() { }
+        protected override void Observe(int slot, int item) => _last[slot] = item;
+
+        protected override void ScoreRow(int slot, Span<float> row)
+        {
+            if (_last[slot] < 0) { row.Fill(float.NaN); return; } // idle rows must be ignored
+            model.Rows[model.Items.GetId(_last[slot])].CopyTo(row);
+        }
     }
 }

@@ -38,28 +38,45 @@ internal sealed class CountingTestModel(ItemVocabulary items) : ISessionModel
         return s;
     }
 
-    private sealed class Scorer(int n, int slots, Action counted) : ISessionScorer
+    private sealed class Scorer(int n, int slots, Action counted) : RowSessionScorer(slots, n)
     {
-        private readonly int[][] _counts = Enumerable.Range(0, slots).Select(_ => new int[n]).ToArray();
+        private readonly int[][] _counts = NewCounts(n, slots);
 
-        public int Slots => slots;
+        private static int[][] NewCounts(int n, int slots) => Enumerable.Range(0, slots).Select(_ => new int[n]).ToArray();
+        private readonly int[] _last = Enumerable.Repeat(-1, slots).ToArray();
+        private int N => ItemCount;
 
-        public void ResetSlot(int slot) => Array.Clear(_counts[slot]);
+        public override void ResetSlot(int slot) { Array.Clear(_counts[slot]); _last[slot] = -1; }
 
-        public void Step(ReadOnlySpan<int> items, Span<float> scores)
+        public override void Advance(ReadOnlySpan<int> items)
         {
             counted();
-            for (int s = 0; s < slots; s++)
-            {
-                if (items[s] < 0) continue;
-                _counts[s][items[s]]++;
-                var row = scores.Slice(s * n, n);
-                for (int j = 0; j < n; j++) row[j] = _counts[s][j] + j / 1000f;
-                row[(items[s] + 1) % n] += 2;
-            }
+            base.Advance(items);
         }
 
-        public void Dispose() { }
+        protected override void Observe(int slot, int item)
+        {
+            _counts[slot][item]++;
+            _last[slot] = item;
+        }
+
+        protected override void ScoreRow(int slot, Span<float> row)
+        {
+            for (int j = 0; j < N; j++) row[j] = _counts[slot][j] + j / 1000f;
+            if (_last[slot] >= 0) row[(_last[slot] + 1) % N] += 2;
+        }
+
+        protected override void WriteSlotState(int slot, BinaryWriter writer)
+        {
+            writer.Write(_last[slot]);
+            foreach (int c in _counts[slot]) writer.Write(c);
+        }
+
+        protected override void ReadSlotState(int slot, BinaryReader reader)
+        {
+            _last[slot] = reader.ReadInt32();
+            for (int j = 0; j < N; j++) _counts[slot][j] = reader.ReadInt32();
+        }
     }
 }
 

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Inference figures of the current code and of a previous commit in the same run, on the same saved models.
+# Usage: bench/inference.sh [BASE_COMMIT]   (default: the commit before the inference work, abc2852)
+# Env: SESSIONREC_DATA (default ../shared/data beside the checkout), OUT (default bench/results), QUICK=1 for fewer events.
+# Writes OUT/inference-<model>-<label>.json and prints one table row per run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BASE=${1:-abc2852}
+DATA=${SESSIONREC_DATA:-$(cd .. && pwd)/shared/data}
+OUT=${OUT:-bench/results}
+mkdir -p "$OUT"
+base_dir=$(mktemp -d)
+trap 'rm -rf "$base_dir"' EXIT
+git archive "$BASE" | tar -x -C "$base_dir"
+# The benchmark uses only public API that the previous release has too: the same source builds against both.
+cp bench/MLNet.SessionRec.Benchmarks/InferenceBenchmark.cs "$base_dir/bench/MLNet.SessionRec.Benchmarks/"
+dotnet build -c Release -v q bench/MLNet.SessionRec.Benchmarks >/dev/null
+dotnet build -c Release -v q "$base_dir/bench/MLNet.SessionRec.Benchmarks" >/dev/null
+current="dotnet bench/MLNet.SessionRec.Benchmarks/bin/Release/net10.0/MLNet.SessionRec.Benchmarks.dll"
+previous="dotnet $base_dir/bench/MLNet.SessionRec.Benchmarks/bin/Release/net10.0/MLNet.SessionRec.Benchmarks.dll"
+
+# Models (trained once, by the current code; the saved format is unchanged): 100 units, official RSC15 parameters, 1 epoch.
+rsc15_model="$OUT/rsc15-100k-gru4rec.zip"; nowplaying_model="$OUT/nowplaying-gru4rec.zip"
+[ -f "$rsc15_model" ] || $current inference-model --train data/rsc15-100k/yoochoose-clicks-100k_train_full.txt --output "$rsc15_model" --epochs 1
+[ -f "$nowplaying_model" ] || $current inference-model --train "$DATA/nowplaying/train_full.tsv" --output "$nowplaying_model" --epochs 1
+
+run() { # name model test label binary extra-args...
+  local name=$1 model=$2 test=$3 label=$4 bin=$5; shift 5
+  $bin inference --model "$model" --test "$test" --label "$label" --json "$OUT/inference-$name-$label.json" "$@"
+}
+q=${QUICK:-0}
+# rsc15-100k (2.9k items): the previous code holds a float per item in every live session (100k sessions = 1.2 GB).
+run rsc15-100k "$rsc15_model" data/rsc15-100k/yoochoose-clicks-100k_test.txt current "$current" --events $((q ? 2000 : 13000)) --rows 5000 --sessions 100000
+run rsc15-100k "$rsc15_model" data/rsc15-100k/yoochoose-clicks-100k_test.txt previous "$previous" --events $((q ? 2000 : 5000)) --rows 2000 --sessions 100000
+# nowplaying (60k items): the previous code needs 242 KB per live session: 10k sessions, scaled to 100k in the JSON.
+run nowplaying "$nowplaying_model" "$DATA/nowplaying/test.tsv" current "$current" --events $((q ? 5000 : 104303)) --rows 5000 --sessions 100000
+run nowplaying "$nowplaying_model" "$DATA/nowplaying/test.tsv" previous "$previous" --events 2000 --rows 500 --sessions 10000
