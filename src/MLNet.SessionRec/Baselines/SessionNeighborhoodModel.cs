@@ -263,70 +263,53 @@ public abstract class SessionNeighborhoodModel : ISavableSessionModel
         public bool HasScore(int item) => ScoreMark[item] == Stamp;
     }
 
-    private sealed class Scorer : ISessionScorer
+    // One slot's state is its session so far; a row is computed only when a list or a rank asks for it
+    // (RowSessionScorer scores rows in parallel, each with a workspace of its own).
+    private sealed class Scorer(SessionNeighborhoodModel model, int slots) : RowSessionScorer(slots, model.Items.Count)
     {
-        private readonly SessionNeighborhoodModel _model;
-        private readonly List<int>[] _sessions;
-        private readonly int[][] _resultItems;
-        private readonly float[][] _resultScores;
-        private readonly int[] _resultCount;
-        private readonly List<int> _active = new();
+        private readonly List<int>[] _sessions = Enumerable.Range(0, slots).Select(_ => new List<int>()).ToArray();
 
-        public Scorer(SessionNeighborhoodModel model, int slots)
+        public override void ResetSlot(int slot) => _sessions[slot].Clear();
+
+        protected override void Observe(int slot, int item) => _sessions[slot].Add(item);
+
+        protected override void ScoreRow(int slot, Span<float> row)
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
-            _model = model;
-            _sessions = new List<int>[slots];
-            _resultItems = new int[slots][];
-            _resultScores = new float[slots][];
-            _resultCount = new int[slots];
-            for (int s = 0; s < slots; s++) { _sessions[s] = new List<int>(); _resultItems[s] = []; _resultScores[s] = []; }
-        }
-
-        public int Slots => _sessions.Length;
-
-        public void ResetSlot(int slot) => _sessions[slot].Clear();
-
-        public void Step(ReadOnlySpan<int> items, Span<float> scores)
-        {
-            int n = _model.Items.Count;
-            if (items.Length != Slots || scores.Length != (long)Slots * n) throw new ArgumentException("Span sizes do not match the scorer.");
-            _active.Clear();
-            for (int s = 0; s < Slots; s++)
+            var ws = model.Rent();
+            try
             {
-                int item = items[s];
-                if (item < 0) continue;
-                if (item >= n) throw new ArgumentOutOfRangeException(nameof(items), $"Item index {item} is outside the vocabulary of {n}.");
-                _sessions[s].Add(item);
-                _active.Add(s);
-            }
-            // The sessions' predictions are independent: computed in parallel into per-slot sparse rows.
-            Parallel.For(0, _active.Count, () => _model.Rent(), (a, _, ws) =>
-            {
-                int s = _active[a];
-                _model.Compute(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_sessions[s]), ws);
+                model.Compute(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_sessions[slot]), ws);
                 double max = 0;
                 foreach (int i in ws.Scored) max = Math.Max(max, ws.Score[i]);
-                int count = ws.Scored.Count;
-                if (_resultItems[s].Length < count) { _resultItems[s] = new int[count]; _resultScores[s] = new float[count]; }
-                for (int k = 0; k < count; k++)
-                {
-                    int i = ws.Scored[k];
-                    _resultItems[s][k] = i;
-                    _resultScores[s][k] = (float)(max > 0 ? ws.Score[i] / max : ws.Score[i]);
-                }
-                _resultCount[s] = count;
-                return ws;
-            }, ws => _model._workspaces.Add(ws));
-            foreach (int s in _active)
-            {
-                var row = scores.Slice(s * n, n);
                 row.Clear();
-                for (int k = 0; k < _resultCount[s]; k++) row[_resultItems[s][k]] = _resultScores[s][k];
+                foreach (int i in ws.Scored) row[i] = (float)(max > 0 ? ws.Score[i] / max : ws.Score[i]);
+            }
+            finally
+            {
+                model._workspaces.Add(ws);
             }
         }
 
-        public void Dispose() { }
+        protected override void WriteSlotState(int slot, BinaryWriter writer)
+        {
+            var session = _sessions[slot];
+            writer.Write(session.Count);
+            foreach (int item in session) writer.Write(item);
+        }
+
+        protected override void ReadSlotState(int slot, BinaryReader reader)
+        {
+            int count = reader.ReadInt32();
+            if (count < 0 || count > reader.BaseStream.Length) throw new InvalidDataException($"Invalid session-kNN session state ({count} events).");
+            var session = _sessions[slot];
+            session.Clear();
+            for (int k = 0; k < count; k++)
+            {
+                int item = reader.ReadInt32();
+                if ((uint)item >= (uint)ItemCount) throw new InvalidDataException($"Invalid session-kNN session state (item {item}).");
+                session.Add(item);
+            }
+        }
     }
 
     /// <summary>session-rec's <c>remind</c> and <c>pop_boost</c> of S-KNN and S-SKNN (sknn.py predict_next), in that order.</summary>
