@@ -39,5 +39,5 @@ public sealed class ServingOptions
     public TimeSpan SessionRequestWindow { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How many times an event is re-applied when another instance updated the session first.</summary>
-    public int MaxConflictRetries { get; set; } = 20;
+    public int MaxConflictRetries { get; set; } = 50;
 }

@@ -63,7 +63,10 @@ public static class SessionEndpoints
                     bool known = session.Add(itemId!);
                     if (!await store.TryWriteAsync(key, session.ExportState(), stored?.Version, cancellationToken))
                     {
-                        metrics.Conflict();   // another instance (or request) wrote first: re-read and re-apply this event
+                        // Another instance (or request) wrote first: re-read and re-apply this event, after a short random
+                        // pause that grows with the attempts so that many writers of one session do not keep colliding.
+                        metrics.Conflict();
+                        await Task.Delay(Random.Shared.Next(0, 1 << Math.Min(attempt, 5)), cancellationToken);
                         continue;
                     }
                     metrics.Event(!known);
