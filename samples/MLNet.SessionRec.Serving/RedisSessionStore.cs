@@ -4,8 +4,8 @@ namespace MLNet.SessionRec.Serving;
 
 /// <summary>
 /// Session states in Redis, shared by every instance: one hash per session (<c>s</c> = state, <c>v</c> = version)
-/// under <c>{prefix}:{model name}:session:{id}</c>, expiring after the idle timeout. A write is a transaction
-/// conditioned on the version read (or on the key's absence), so concurrent writers never lose an event. Redis
+/// under <c>{prefix}:{model name}:session:{id}</c>, expiring after the idle timeout. A write is a compare-and-set
+/// script conditioned on the version read (or on the key's absence), so concurrent writers never lose an event. Redis
 /// unreachable: <see cref="SessionStoreUnavailableException"/> (503); the connection comes back by itself.
 /// </summary>
 public sealed class RedisSessionStore : ISessionStore, IDisposable
@@ -47,13 +47,26 @@ public sealed class RedisSessionStore : ISessionStore, IDisposable
         return new StoredSession((byte[])values[0]!, (long)values[1]);
     }
 
+    // Compare-and-set in one round trip: write only when the stored version is still the one read (or the key is
+    // still absent when none was read), then renew the TTL. Scripts run atomically in Redis.
+    private const string CompareAndSet = """
+        local v = redis.call('HGET', KEYS[1], 'v')
+        if ARGV[1] == '' then
+          if v then return 0 end
+        elseif v ~= ARGV[1] then
+          return 0
+        end
+        redis.call('HSET', KEYS[1], 's', ARGV[2], 'v', ARGV[3])
+        redis.call('PEXPIRE', KEYS[1], ARGV[4])
+        return 1
+        """;
+
     public async Task<bool> TryWriteAsync(string key, byte[] state, long? expectedVersion, CancellationToken cancellationToken)
     {
-        var transaction = Db.CreateTransaction();
-        transaction.AddCondition(expectedVersion is long v ? Condition.HashEqual(key, VersionField, v) : Condition.KeyNotExists(key));
-        _ = transaction.HashSetAsync(key, [new HashEntry(StateField, state), new HashEntry(VersionField, (expectedVersion ?? 0) + 1)]);
-        _ = transaction.KeyExpireAsync(key, _ttl);
-        return await Guard(() => transaction.ExecuteAsync());
+        RedisValue expected = expectedVersion is long v ? v : "";
+        var result = await Guard(() => Db.ScriptEvaluateAsync(CompareAndSet, [key],
+            [expected, state, (expectedVersion ?? 0) + 1, (long)_ttl.TotalMilliseconds]));
+        return (long)result == 1;
     }
 
     public Task DeleteAsync(string key, CancellationToken cancellationToken) => Guard(() => Db.KeyDeleteAsync(key));
