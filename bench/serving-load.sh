@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Load test of the serving sample (docs/serving.md): VISITORS concurrent visitors replaying real test sessions against
 # 1 and 2 instances, with the in-memory store (2 instances: sticky visitors) and with Redis (2 instances: every event
-# to the other instance). Loopback only; each run bounded by REQUESTS and SECONDS; starts and stops its own
+# to the other instance). Loopback only; each run bounded by REQUESTS and RUN_SECONDS; starts and stops its own
 # redis-server and service processes.
 # Two paces per configuration: THINK_MS 0 = every visitor clicks again as soon as it has its answer (saturation:
 # the latency is mostly queueing), and a think time (uniform in [0, 2 x mean] ms) between a visitor's clicks.
-# Usage: bench/serving-load.sh            Env: VISITORS (50), REQUESTS (10000), SECONDS (20), WARMUP (1000), THINK_MS ("0 100"),
+# Usage: bench/serving-load.sh            Env: VISITORS (50), REQUESTS (10000), RUN_SECONDS (20), WARMUP (1000), THINK_MS ("0 100"),
 #        DATASETS ("rsc15-100k nowplaying"; nowplaying only where ../shared/data or $SESSIONREC_DATA has it), OUT (bench/results/serving)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-VISITORS=${VISITORS:-50} REQUESTS=${REQUESTS:-10000} SECONDS_PER_RUN=${SECONDS:-20} WARMUP=${WARMUP:-1000} THINKS=${THINK_MS:-0 100}
+VISITORS=${VISITORS:-50} REQUESTS=${REQUESTS:-10000} SECONDS_PER_RUN=${RUN_SECONDS:-20} WARMUP=${WARMUP:-1000} THINKS=${THINK_MS:-0 100}
 DATA=${SESSIONREC_DATA:-$(cd .. && pwd)/shared/data}
 DATASETS=${DATASETS:-rsc15-100k nowplaying}
 OUT=${OUT:-bench/results/serving}

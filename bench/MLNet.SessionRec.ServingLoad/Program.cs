@@ -88,7 +88,7 @@ static async Task<int> Run(Dictionary<string, string> o)
 
     var latencies = result.Latencies;
     latencies.Sort();
-    double P(double q) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(q * latencies.Count) - 1)];
+    double P(double q) => latencies.Count == 0 ? -1 : latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(q * latencies.Count) - 1)];
     var summary = new
     {
         label = o["label"],
@@ -107,7 +107,7 @@ static async Task<int> Run(Dictionary<string, string> o)
         p50Ms = Math.Round(P(0.50), 2),
         p90Ms = Math.Round(P(0.90), 2),
         p99Ms = Math.Round(P(0.99), 2),
-        maxMs = Math.Round(latencies.Count == 0 ? double.NaN : latencies[^1], 2),
+        maxMs = Math.Round(latencies.Count == 0 ? -1 : latencies[^1], 2),
         processorCount = Environment.ProcessorCount,
         loadAverage = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : null,
     };
