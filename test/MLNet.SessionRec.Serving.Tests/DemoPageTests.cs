@@ -55,7 +55,7 @@ public sealed class DemoPageTests
         }
         Assert.AreEqual(3, await page.Locator("#history li").CountAsync());
 
-        string screenshot = Path.Combine(ServingTestEnvironment.RepoRoot, "TestResults", "serving-demo-page.png");
+        string screenshot = Path.Combine(ServingTestEnvironment.RepoRoot, "TestResults", "serving", "serving-demo-page.png");
         Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
         TestContext.AddResultFile(screenshot);
