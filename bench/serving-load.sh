@@ -25,7 +25,8 @@ command -v redis-server >/dev/null || { echo "redis-server is required (apt-get 
 work=$(mktemp -d)
 pids=()
 stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done; pids=(); }
-trap 'stop_all; rm -rf "$work"' EXIT
+redis_pid=""
+trap 'stop_all; [ -z "$redis_pid" ] || kill "$redis_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 redis_port=$($load free-port)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" --loglevel warning >"$work/redis.log" 2>&1 &
@@ -75,5 +76,4 @@ PY
     done
   done
 done
-kill "$redis_pid" 2>/dev/null || true
 echo "load average at the end: $(cat /proc/loadavg)"
