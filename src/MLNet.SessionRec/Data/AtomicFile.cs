@@ -1,0 +1,120 @@
+namespace MLNet.SessionRec.Data;
+
+/// <summary>
+/// Writes files so that a reader sees either the previous content or the complete new one, never a partial file:
+/// the content goes to a temporary file in the target's folder, is flushed to disk, and is renamed over the target.
+/// A kill, a crash or a full disk during the write leaves the previous file as it was.
+/// </summary>
+public static class AtomicFile
+{
+    /// <summary>
+    /// Writes <paramref name="path"/> through <paramref name="write"/> (which gets a stream on a temporary file in the
+    /// same folder) and renames the result over <paramref name="path"/> once it is complete and flushed to disk.
+    /// On any exception the temporary file is deleted and <paramref name="path"/> is untouched.
+    /// </summary>
+    public static void Write(string path, Action<Stream> write)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(write);
+        string full = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(full) ?? throw new IOException($"{path}: no parent folder.");
+        if (Directory.Exists(full)) throw new IOException($"{path} is a directory, not a file.");
+        // Same folder: the rename stays on one file system and is atomic there. The name starts with '.' and ends
+        // with '.tmp' so a listing shows what it is; the random part keeps concurrent writers apart.
+        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Writes <paramref name="text"/> (UTF-8, no BOM) to <paramref name="path"/> atomically.</summary>
+    public static void WriteAllText(string path, string text) =>
+        Write(path, stream =>
+        {
+            using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true);
+            writer.Write(text);
+        });
+
+    /// <summary>
+    /// Checks before any long work that <paramref name="path"/> can be written: its folder exists and accepts a new
+    /// file, and the path is not a directory. Throws <see cref="IOException"/> or
+    /// <see cref="UnauthorizedAccessException"/> with a one-line message naming the path.
+    /// </summary>
+    public static void CheckWritable(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string full = Path.GetFullPath(path);
+        if (Directory.Exists(full)) throw new IOException($"{path} is a directory, not a file.");
+        string? directory = Path.GetDirectoryName(full);
+        if (directory == null || !Directory.Exists(directory)) throw new DirectoryNotFoundException($"{path}: folder not found: {directory}");
+        string probe = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.probe");
+        try
+        {
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UnauthorizedAccessException($"{path}: cannot write in {directory} ({e.Message.TrimEnd('.')}).", e);
+        }
+        finally
+        {
+            TryDelete(probe);
+        }
+    }
+
+    /// <summary>
+    /// True when <paramref name="a"/> and <paramref name="b"/> name the same existing file: the same resolved path
+    /// (links followed) or, on Unix, the same device and inode (hard links).
+    /// </summary>
+    public static bool SameFile(string a, string b)
+    {
+        string ra = Resolve(a), rb = Resolve(b);
+        if (string.Equals(ra, rb, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal)) return true;
+        if (!File.Exists(ra) || !File.Exists(rb) || OperatingSystem.IsWindows()) return false;
+        return FileIdentity(ra) is { } ia && FileIdentity(rb) is { } ib && ia == ib;
+    }
+
+    private static string Resolve(string path)
+    {
+        string full = Path.GetFullPath(path);
+        try
+        {
+            var target = File.Exists(full) ? new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true) : null;
+            return target != null ? Path.GetFullPath(target.FullName) : full;
+        }
+        catch (IOException) { return full; }
+    }
+
+    // Hard links share device and inode; stat(2) gives both. st_dev and st_ino are the first two 8-byte fields on
+    // Linux x64 and arm64 (glibc >= 2.33 exports `stat`); elsewhere, or on an older libc, only paths are compared.
+    private static (ulong Device, ulong Inode)? FileIdentity(string path)
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        try
+        {
+            var buffer = new byte[256];
+            if (NativeStat(path, buffer) != 0) return null;
+            return (BitConverter.ToUInt64(buffer, 0), BitConverter.ToUInt64(buffer, 8));
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { return null; }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "stat", SetLastError = true)]
+    private static extern int NativeStat([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, byte[] buffer);
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+}

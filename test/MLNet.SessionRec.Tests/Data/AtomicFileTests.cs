@@ -1,0 +1,65 @@
+using MLNet.SessionRec.Data;
+
+namespace MLNet.SessionRec.Tests.Data;
+
+[TestClass]
+public sealed class AtomicFileTests
+{
+    private string _dir = "";
+
+    [TestInitialize]
+    public void Init() => Directory.CreateDirectory(_dir = Path.Combine(Path.GetTempPath(), "atomic-" + Guid.NewGuid().ToString("N")));
+
+    [TestCleanup]
+    public void Cleanup() => Directory.Delete(_dir, recursive: true);
+
+    [TestMethod]
+    public void A_failed_write_leaves_the_previous_file_and_no_temporary_file()
+    {
+        string path = Path.Combine(_dir, "model.zip");
+        AtomicFile.WriteAllText(path, "old");
+        Assert.ThrowsExactly<IOException>(() => AtomicFile.Write(path, s => { s.Write(new byte[1000]); throw new IOException("disk full"); }));
+        Assert.AreEqual("old", File.ReadAllText(path));
+        CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(_dir));
+    }
+
+    [TestMethod]
+    public void A_complete_write_replaces_the_file()
+    {
+        string path = Path.Combine(_dir, "report.json");
+        AtomicFile.WriteAllText(path, "old");
+        AtomicFile.WriteAllText(path, "new");
+        Assert.AreEqual("new", File.ReadAllText(path));
+        Assert.AreEqual(1, Directory.GetFiles(_dir).Length);
+    }
+
+    [TestMethod]
+    public void Same_file_is_found_through_relative_paths_symbolic_and_hard_links()
+    {
+        string a = Path.Combine(_dir, "a.tsv"), b = Path.Combine(_dir, "b.tsv");
+        File.WriteAllText(a, "x");
+        File.WriteAllText(b, "x");
+        Assert.IsTrue(AtomicFile.SameFile(a, Path.Combine(_dir, ".", "a.tsv")));
+        Assert.IsFalse(AtomicFile.SameFile(a, b));
+        string sym = Path.Combine(_dir, "sym.tsv");
+        File.CreateSymbolicLink(sym, a);
+        Assert.IsTrue(AtomicFile.SameFile(sym, a));
+        if (OperatingSystem.IsLinux())
+        {
+            string hard = Path.Combine(_dir, "hard.tsv");
+            using var ln = System.Diagnostics.Process.Start("ln", [a, hard]);
+            ln.WaitForExit();
+            Assert.IsTrue(AtomicFile.SameFile(hard, a));
+        }
+    }
+
+    [TestMethod]
+    public void CheckWritable_names_a_directory_and_a_missing_folder()
+    {
+        var e = Assert.ThrowsExactly<IOException>(() => AtomicFile.CheckWritable(_dir));
+        StringAssert.Contains(e.Message, "directory");
+        Assert.ThrowsExactly<DirectoryNotFoundException>(() => AtomicFile.CheckWritable(Path.Combine(_dir, "no", "x.zip")));
+        AtomicFile.CheckWritable(Path.Combine(_dir, "x.zip"));
+        Assert.AreEqual(0, Directory.GetFileSystemEntries(_dir).Length);
+    }
+}
