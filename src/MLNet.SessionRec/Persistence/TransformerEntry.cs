@@ -40,8 +40,8 @@ internal static class TransformerEntry
         loaderSignature: LoaderSignature,
         loaderAssemblyName: typeof(TransformerEntry).Assembly.FullName);
 
-    /// <summary>Writes the fields and the model body (already serialized) into the entry.</summary>
-    public static void Save(ModelSaveContext ctx, TransformerFields fields, byte[] body)
+    /// <summary>Writes the fields and the model body (already serialized; any length) into the entry.</summary>
+    public static void Save(ModelSaveContext ctx, TransformerFields fields, ChunkedBuffer body)
     {
         ArgumentNullException.ThrowIfNull(ctx);
         ctx.CheckAtModel();
@@ -56,9 +56,11 @@ internal static class TransformerEntry
         ctx.SaveStringOrNull(fields.DateTimeFormat);
         ctx.SaveBinaryStream(ModelStreamName, w =>
         {
-            w.Write((long)body.Length);
-            w.Write(SHA256.HashData(body));
-            w.Write(body);
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            body.ForEachChunk(hash.AppendData);
+            w.Write(body.Length);
+            w.Write(hash.GetHashAndReset());
+            body.ForEachChunk(w.Write);
         });
     }
 
@@ -95,14 +97,22 @@ internal static class TransformerEntry
         {
             long length = reader.ReadInt64();
             byte[] hash = reader.ReadBytes(32);
-            if (length < 0 || length > int.MaxValue || hash.Length != 32)
+            if (length < 0 || hash.Length != 32)
                 throw new InvalidDataException("Session recommendation model: the model stream is corrupted (bad header).");
-            byte[] body = reader.ReadBytes((int)length);
-            if (body.Length != length)
-                throw new InvalidDataException($"Session recommendation model: the model stream is truncated ({body.Length} of {length} bytes).");
-            if (!SHA256.HashData(body).AsSpan().SequenceEqual(hash))
+            var stream = reader.BaseStream;
+            if (stream.CanSeek && length > stream.Length - stream.Position)
+                throw new InvalidDataException($"Session recommendation model: the model stream is truncated ({stream.Length - stream.Position} of {length} bytes).");
+            // Chunks are allocated as bytes arrive, so a forged length allocates nothing it cannot fill; over 2 GB is fine.
+            using var body = new ChunkedBuffer();
+            long read = body.AppendFrom(stream, length);
+            if (read != length)
+                throw new InvalidDataException($"Session recommendation model: the model stream is truncated ({read} of {length} bytes).");
+            using var check = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            body.ForEachChunk(check.AppendData);
+            if (!check.GetHashAndReset().AsSpan().SequenceEqual(hash))
                 throw new InvalidDataException("Session recommendation model: the model stream is corrupted (checksum mismatch).");
-            using var bodyReader = new BinaryReader(new MemoryStream(body, writable: false));
+            body.Position = 0;
+            using var bodyReader = new BinaryReader(body, System.Text.Encoding.UTF8, leaveOpen: true);
             return readModel(bodyReader);
         }
         catch (EndOfStreamException e)

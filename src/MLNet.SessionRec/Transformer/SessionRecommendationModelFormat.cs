@@ -19,12 +19,12 @@ internal static class SessionRecommendationModelFormat
     {
         if (transformer.Model is not ISavableSessionModel savable)
             throw new NotSupportedException($"Model '{transformer.Model.Name}' ({transformer.Model.GetType().Name}) cannot be saved: it does not implement {nameof(ISavableSessionModel)}.");
-        using var body = new MemoryStream();
+        using var body = new ChunkedBuffer();
         using (var writer = new BinaryWriter(body, System.Text.Encoding.UTF8, leaveOpen: true))
             SessionModelRegistry.Write(writer, savable);
         var fields = new TransformerFields(transformer.InputColumnName, transformer.PredictedItemsColumnName, transformer.ScoreColumnName, transformer.TopK,
             transformer.SessionColumnName, transformer.TimeColumnName, transformer.TimeFormat, transformer.DateTimeFormat);
-        TransformerEntry.Save(ctx, fields, body.ToArray());
+        TransformerEntry.Save(ctx, fields, body);
     }
 
     // Factory for SignatureLoadModel (found by ML.NET through the LoadableClass attribute above).
