@@ -16,7 +16,7 @@ public readonly record struct RecommendedItem(string ItemId, float Score);
 /// process (<see cref="RecommendationSession.ExportState"/>, <see cref="RestoreSession"/>). The model itself is
 /// read-only and shared.
 /// </summary>
-public sealed class SessionRecommender : IDisposable
+public sealed partial class SessionRecommender : IDisposable
 {
     private readonly Lazy<float[]> _coldStart;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, RecommendedItem[]> _coldStartLists = new();
@@ -249,7 +249,7 @@ public sealed class SessionRecommender : IDisposable
 /// session, so concurrent calls on the same session are serialized (events keep their order only if the caller
 /// adds them in order); different sessions run in parallel.
 /// </summary>
-public sealed class RecommendationSession : IDisposable
+public sealed partial class RecommendationSession : IDisposable
 {
     private static ReadOnlySpan<byte> Magic => "SRSTATE1"u8;
     private const int StateVersion = 1;
