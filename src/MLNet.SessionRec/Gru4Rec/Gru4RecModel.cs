@@ -22,12 +22,15 @@ public sealed class Gru4RecModel : ISavableSessionModel, IColdStartScores, IDisp
     private const int BodyVersion = 1;
     private readonly Gru4RecNetwork _net;
     private readonly Gru4RecTrainer.Options _options;
+    private readonly Lazy<QuantizedItemIndex?> _index;
 
     internal Gru4RecModel(Gru4RecTrainer.Options options, ItemVocabulary items, Gru4RecNetwork net)
     {
         _options = options;
         Items = items;
         _net = net;
+        // Built on the first short list asked of the trained model (CPU, large catalogs): exact top-k from a quarter of the bytes.
+        _index = new(() => QuantizedItemIndex.TryBuild(net), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <inheritdoc/>
@@ -51,7 +54,7 @@ public sealed class Gru4RecModel : ISavableSessionModel, IColdStartScores, IDisp
     ISessionScorer ISessionModel.CreateScorer(int slots) => CreateScorer(slots);
 
     /// <summary>A scorer with <paramref name="slots"/> parallel sessions on the model's device.</summary>
-    public Gru4RecScorer CreateScorer(int slots) => new(_net, slots);
+    public Gru4RecScorer CreateScorer(int slots) => new(_net, slots, _index);
 
     /// <summary>
     /// Top-<paramref name="k"/> items (dense indices, best first) and scores after each of <paramref name="sessions"/>

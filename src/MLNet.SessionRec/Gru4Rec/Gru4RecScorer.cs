@@ -8,7 +8,9 @@ namespace MLNet.SessionRec.Gru4Rec;
 /// <see cref="Advance"/> feeds the slots' items through the GRU (evaluation mode: no dropout, no gradients) without
 /// scoring; <see cref="TopK"/> and <see cref="Rank"/> score the current states on the device in item chunks
 /// (h·Wy[chunk]ᵀ + By[chunk], at most <see cref="ScoreBudget"/> scores at a time) and copy only k items or one rank
-/// per slot to the host. Not thread-safe: one scorer per thread (scorers of one model may run in parallel).
+/// per slot to the host. On a CPU, lists of a trained model with a large catalog come from its
+/// <see cref="QuantizedItemIndex"/> (the same exact top-k, reading a quarter of the bytes; see <see cref="UseQuantizedIndex"/>).
+/// Not thread-safe: one scorer per thread (scorers of one model may run in parallel).
 /// </summary>
 public sealed class Gru4RecScorer : ISessionScorer
 {
@@ -26,8 +28,11 @@ public sealed class Gru4RecScorer : ISessionScorer
     private Tensor? _cachedScores; // the scores of the last Rank (one chunk) for _cachedRows, until the state moves
     private int[]? _cachedRows;
 
-    internal Gru4RecScorer(Gru4RecNetwork net, int slots)
+    private readonly Lazy<QuantizedItemIndex?>? _index;
+
+    internal Gru4RecScorer(Gru4RecNetwork net, int slots, Lazy<QuantizedItemIndex?>? index = null)
     {
+        _index = index;
         if (slots <= 0) throw new ArgumentOutOfRangeException(nameof(slots), slots, "A scorer needs at least one slot.");
         _net = net;
         Slots = slots;
@@ -121,6 +126,9 @@ public sealed class Gru4RecScorer : ISessionScorer
         if (rows == 0) return;
         foreach (int s in slots) if ((uint)s >= (uint)Slots) throw new ArgumentOutOfRangeException(nameof(slots), s, $"Slot {s} is outside 0..{Slots - 1}.");
         ApplyResets();
+        // The scores of the last Rank are at hand for the same rows (evaluation); otherwise, on a CPU, the index.
+        bool cached = _cachedRows is not null && slots.SequenceEqual(_cachedRows);
+        if (!cached && allowed is null && UseIndex is { } index && IndexTopK(index, slots, k, items, scores, counts)) return;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var disallowed = Mask(allowed);
@@ -179,6 +187,27 @@ public sealed class Gru4RecScorer : ISessionScorer
             }
             else counts[r] = HostTopK(slots[r], k, allowed, rowItems, rowScores);
         }
+    }
+
+    /// <summary>Whether short lists use the quantized index (default true where the model has one); false: always the full product.</summary>
+    public bool UseQuantizedIndex { get; set; } = true;
+
+    private QuantizedItemIndex? UseIndex => UseQuantizedIndex && ItemChunk is null ? _index?.Value : null;
+
+    // Lists on a CPU: exact top-k from the quantized index, row by row (false: a state is not finite; use the product).
+    private bool IndexTopK(QuantizedItemIndex index, ReadOnlySpan<int> slots, int k, Span<int> items, Span<float> scores, Span<int> counts)
+    {
+        float[] states;
+        using (var host = _state[^1].cpu().contiguous()) states = MemoryMarshal.Cast<byte, float>(host.bytes).ToArray();
+        int units = index.Units;
+        var results = new int[slots.Length];
+        for (int r = 0; r < slots.Length; r++)
+        {
+            results[r] = index.TopK(states.AsSpan(slots[r] * units, units), k, items.Slice(r * k, k), scores.Slice(r * k, k));
+            if (results[r] < 0) return false;
+        }
+        results.CopyTo(counts);
+        return true;
     }
 
     /// <inheritdoc/>
