@@ -84,30 +84,56 @@ internal static class TransformerEntry
         }
         if (fields.TopK < 1) throw new InvalidDataException($"Session recommendation model: invalid list length {fields.TopK}.");
         T? model = null;
-        if (!ctx.TryLoadBinaryStream(ModelStreamName, r => model = ReadBody(r, readModel)))
+        if (!ctx.TryLoadBinaryStream(ModelStreamName, r => model = ReadModelStream(r, readModel)))
             throw new InvalidDataException($"Session recommendation model: the stream '{ModelStreamName}' is missing from the model file.");
         return (fields, model!);
     }
 
-    private static T ReadBody<T>(BinaryReader reader, Func<BinaryReader, T> readModel)
+    /// <summary>The longest list a loaded transformer gives: its item count, or this when the catalog is smaller.</summary>
+    /// <remarks>The key entry that holds k is not checksummed, and every scored row allocates k items and scores.</remarks>
+    internal const int MinTopKLimit = 1000;
+
+    /// <summary>Throws unless the list length <paramref name="topK"/> read from a model is sane for <paramref name="itemCount"/> items.</summary>
+    public static void CheckTopK(int topK, int itemCount)
+    {
+        int limit = Math.Max(itemCount, MinTopKLimit);
+        if (topK < 1 || topK > limit)
+            throw ModelBinary.Invalid($"the list length (top-k) {topK} is outside 1..{limit} (the model has {itemCount} items).");
+    }
+
+    /// <summary>Reads the model stream ([int64 length][SHA-256][body], nothing after) and hands the checked body to <paramref name="readModel"/>.</summary>
+    /// <exception cref="InvalidDataException">A truncated or corrupted stream, or data after it.</exception>
+    internal static T ReadModelStream<T>(BinaryReader reader, Func<BinaryReader, T> readModel)
     {
         try
         {
             long length = reader.ReadInt64();
             byte[] hash = reader.ReadBytes(32);
             if (length < 0 || length > int.MaxValue || hash.Length != 32)
-                throw new InvalidDataException("Session recommendation model: the model stream is corrupted (bad header).");
+                throw ModelBinary.Invalid("the model stream is corrupted (bad header).");
+            // Checked before the body's buffer is allocated: a forged length must not allocate 2 GB.
+            long remaining = ModelBinary.Remaining(reader);
+            if (length > remaining)
+                throw ModelBinary.Invalid($"the model stream is truncated ({remaining} of {length} bytes).");
             byte[] body = reader.ReadBytes((int)length);
             if (body.Length != length)
-                throw new InvalidDataException($"Session recommendation model: the model stream is truncated ({body.Length} of {length} bytes).");
+                throw ModelBinary.Invalid($"the model stream is truncated ({body.Length} of {length} bytes).");
+            ModelBinary.CheckAtEnd(reader, "the checksummed model stream");
             if (!SHA256.HashData(body).AsSpan().SequenceEqual(hash))
-                throw new InvalidDataException("Session recommendation model: the model stream is corrupted (checksum mismatch).");
+                throw ModelBinary.Invalid("the model stream is corrupted (checksum mismatch).");
             using var bodyReader = new BinaryReader(new MemoryStream(body, writable: false));
-            return readModel(bodyReader);
+            var model = readModel(bodyReader);
+            try { ModelBinary.CheckAtEnd(bodyReader, "the model body"); }
+            catch
+            {
+                (model as IDisposable)?.Dispose();
+                throw;
+            }
+            return model;
         }
         catch (EndOfStreamException e)
         {
-            throw new InvalidDataException("Session recommendation model: the model stream is truncated.", e);
+            throw ModelBinary.Invalid("the model stream is truncated.", e);
         }
     }
 }
