@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace MLNet.SessionRec.Tests.Persistence;
+
+/// <summary>
+/// Model files are untrusted input: crafted from real saved models (the rsc15-100k fixtures), each file is loaded by
+/// <see cref="SessionRecommender.Load(Microsoft.ML.MLContext, string, int?, string?)"/> in a child process with a
+/// private temp folder, and must be refused with a one-line error, with a peak resident memory under 300 MB above
+/// what the process held before the load, and with nothing left in the temp folder.
+/// </summary>
+[TestClass]
+public sealed class HostileModelTests
+{
+    private const long MaxPeakAboveBaselineKb = 300 * 1024;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    private string WorkFolder()
+    {
+        string dir = Path.Combine(TestContext.TestRunResultsDirectory ?? Path.GetTempPath(), $"hostile-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    [TestMethod]
+    [DataRow("gru4rec layers=8000", "the GRU4Rec network (layers=8000")]
+    [DataRow("gru4rec layers=100000", "the GRU4Rec network (layers=100000")]
+    [DataRow("gru4rec huge vocabulary", "the vocabulary's item count 2147483647 needs at least")]
+    [DataRow("markov huge rule count", "the item rule table's rule count 500000000 needs at least")]
+    [DataRow("top-k 8.5M", "the list length (top-k) 8500000 is outside")]
+    [DataRow("top-k int.MaxValue", "the list length (top-k) 2147483647 is outside")]
+    [DataRow("data after the checksummed body", "declares 260232 bytes for a body of 259192 (expected 259232); refused before extraction")]
+    [DataRow("model entry + 3 GB of zeros", "declares 3221484704 bytes for a body of 259192 (expected 259232); refused before extraction")]
+    [DataRow("zip bomb: an entry of 3 GB of zeros", "(more than 50:1); refused before extraction")]
+    [DataRow("truncated file", "not a zip archive, or a truncated one")]
+    [DataRow("not a zip", "not a zip archive, or a truncated one")]
+    public void ACraftedModelIsRefusedWithBoundedMemoryAndNoTempFiles(string name, string expected)
+    {
+        string dir = WorkFolder(), model = Path.Combine(dir, "model.zip");
+        var gru = CraftedModels.FixtureBytes("gru4rec-ce");
+        switch (name)
+        {
+            case "gru4rec layers=8000": File.WriteAllBytes(model, WithLayers(gru, "8000")); break;
+            case "gru4rec layers=100000": File.WriteAllBytes(model, WithLayers(gru, "100000")); break;
+            case "gru4rec huge vocabulary":
+                File.WriteAllBytes(model, CraftedModels.WithBody(gru, body =>
+                {
+                    int at = CraftedModels.Gru4RecParameterString(body).End; // the vocabulary's count follows the parameters
+                    BitConverter.TryWriteBytes(body.AsSpan(at, 4), int.MaxValue);
+                    return body;
+                }));
+                break;
+            case "markov huge rule count":
+                File.WriteAllBytes(model, CraftedModels.WithBody(CraftedModels.FixtureBytes("markov"), body =>
+                {
+                    int at = MarkovRuleCountOffset(body);
+                    BitConverter.TryWriteBytes(body.AsSpan(at, 4), 500_000_000);
+                    return body;
+                }));
+                break;
+            case "top-k 8.5M": File.WriteAllBytes(model, CraftedModels.WithTopK(gru, 8_500_000)); break;
+            case "top-k int.MaxValue": File.WriteAllBytes(model, CraftedModels.WithTopK(gru, int.MaxValue)); break;
+            case "data after the checksummed body":
+                File.WriteAllBytes(model, CraftedModels.Rewrite(gru, (entry, bytes) =>
+                    entry.EndsWith(CraftedModels.ModelStream, StringComparison.Ordinal) ? [.. bytes, .. new byte[1000]] : bytes));
+                break;
+            case "model entry + 3 GB of zeros":
+                CraftedModels.WriteWithZerosAppended(gru, model, 3L << 30, CraftedModels.ModelStream);
+                Assert.IsLessThan(10L << 20, new FileInfo(model).Length, "the crafted zip is small");
+                break;
+            case "zip bomb: an entry of 3 GB of zeros":
+                CraftedModels.WriteWithZerosAppended(gru, model, 3L << 30, "TrainingInfo/Version.txt");
+                Assert.IsLessThan(10L << 20, new FileInfo(model).Length, "the crafted zip is small");
+                break;
+            case "truncated file": File.WriteAllBytes(model, gru[..(gru.Length / 2)]); break;
+            case "not a zip": File.Copy(TestData.Rsc15("test"), model); break;
+            default: Assert.Fail($"unknown case {name}"); break;
+        }
+
+        var result = LoadInChild(model, Path.Combine(dir, "tmp"));
+        Assert.AreEqual("refused", result.Outcome, result.Output);
+        StringAssert.StartsWith(result.Error, "InvalidDataException: Session recommendation model: ", result.Output);
+        StringAssert.Contains(result.Error, expected, result.Output);
+        Assert.DoesNotContain("\\n", result.Error, "one line");
+        Assert.IsLessThan(MaxPeakAboveBaselineKb, result.PeakKb - result.BaselineKb, $"peak memory above the baseline (KB)\n{result.Output}");
+        CollectionAssert.AreEqual(Array.Empty<string>(), result.TempLeft, "left in the temp folder");
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [TestMethod]
+    public void TheHarnessLoadsAValidModelAndSeesMLNetsTempFolderGoAgain()
+    {
+        // The control: the same child loads the untouched fixture, so a refusal above is the check's, not the harness's.
+        string dir = WorkFolder(), model = Path.Combine(dir, "model.zip");
+        File.Copy(CraftedModels.Fixture("gru4rec-ce"), model);
+        var result = LoadInChild(model, Path.Combine(dir, "tmp"));
+        Assert.AreEqual("loaded", result.Outcome, result.Output);
+        Assert.IsGreaterThan(0, result.BaselineKb, result.Output);
+        Assert.IsGreaterThanOrEqualTo(result.BaselineKb, result.PeakKb, result.Output);
+        CollectionAssert.AreEqual(Array.Empty<string>(), result.TempLeft, "left in the temp folder");
+        Directory.Delete(dir, recursive: true);
+    }
+
+    private static byte[] WithLayers(byte[] zip, string layers) => CraftedModels.WithBody(zip, body => CraftedModels.EditGru4RecParameters(body, p =>
+    {
+        Assert.Contains("layers=16", p, "the fixture's parameters");
+        return p.Replace("layers=16", "layers=" + layers, StringComparison.Ordinal);
+    }));
+
+    // The Markov body: registry header, vocabulary (count, then id and support per item), pruning, the rule table's
+    // item count, then its rule count.
+    private static int MarkovRuleCountOffset(byte[] body)
+    {
+        using var reader = new BinaryReader(new MemoryStream(body));
+        reader.ReadString();
+        reader.ReadInt32();
+        Assert.AreEqual("markov", reader.ReadString().ToLowerInvariant());
+        int items = reader.ReadInt32();
+        for (int i = 0; i < items; i++) { reader.ReadString(); reader.ReadInt64(); }
+        reader.ReadInt32(); // pruning
+        Assert.AreEqual(items, reader.ReadInt32(), "the rule table's item count");
+        return (int)reader.BaseStream.Position;
+    }
+
+    private sealed record ChildResult(string Outcome, string Error, long BaselineKb, long PeakKb, string[] TempLeft, string Output);
+
+    private static ChildResult LoadInChild(string model, string tempFolder)
+    {
+        Directory.CreateDirectory(tempFolder);
+        string configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name; // bin/<Configuration>/net10.0
+        string dll = Path.Combine(TestData.RepoRoot, "test", "MLNet.SessionRec.ModelLoadCheck", "bin", configuration, "net10.0", "MLNet.SessionRec.ModelLoadCheck.dll");
+        Assert.IsTrue(File.Exists(dll), $"child process not built: {dll}");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add("--checked-load");
+        start.ArgumentList.Add(model);
+        start.Environment["TMPDIR"] = tempFolder; // Path.GetTempPath(), where ML.NET extracts models
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2))) { process.Kill(true); Assert.Fail("child process timed out"); }
+        string output = stdout.Result + stderr.Result;
+        var fields = stdout.Result.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Contains('='))
+            .Select(l => (Key: l[..l.IndexOf('=')], Value: l[(l.IndexOf('=') + 1)..])).GroupBy(f => f.Key).ToDictionary(g => g.Key, g => g.First().Value);
+        Assert.IsTrue(fields.ContainsKey("outcome") && fields.ContainsKey("peak_kb"), $"child output:\n{output}");
+        Assert.AreEqual(fields["outcome"] == "loaded" ? 0 : 3, process.ExitCode, output);
+        var left = Directory.EnumerateFileSystemEntries(tempFolder, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(tempFolder, p)).ToArray();
+        return new(fields["outcome"], fields.GetValueOrDefault("error", ""), long.Parse(fields["baseline_kb"]), long.Parse(fields["peak_kb"]), left, output);
+    }
+}
