@@ -50,7 +50,7 @@ internal static class ModelBinary
         long remaining = Remaining(reader);
         // count <= int.MaxValue and bytesEach is small, so the product cannot overflow; a division keeps it safe anyway.
         if (bytesEach > 0 && count > remaining / bytesEach)
-            throw Invalid($"{what} {count} needs at least {count} x {bytesEach} bytes but only {remaining} bytes are left (truncated or corrupted).");
+            throw Invalid($"{what} {count} needs at least {(Int128)count * bytesEach} bytes ({bytesEach} each) but only {remaining} are left (truncated or corrupted).");
     }
 
     /// <summary>Reads an int32 count and checks it with <see cref="CheckFits"/>.</summary>

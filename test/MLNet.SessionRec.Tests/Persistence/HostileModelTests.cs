@@ -79,6 +79,7 @@ public sealed class HostileModelTests
         }
 
         var result = LoadInChild(model, Path.Combine(dir, "tmp"));
+        TestContext.WriteLine($"{name}: {new FileInfo(model).Length} bytes, peak {result.PeakKb} KB, {result.PeakKb - result.BaselineKb} KB above the baseline; {result.Error}");
         Assert.AreEqual("refused", result.Outcome, result.Output);
         StringAssert.StartsWith(result.Error, "InvalidDataException: Session recommendation model: ", result.Output);
         StringAssert.Contains(result.Error, expected, result.Output);
@@ -95,11 +96,50 @@ public sealed class HostileModelTests
         string dir = WorkFolder(), model = Path.Combine(dir, "model.zip");
         File.Copy(CraftedModels.Fixture("gru4rec-ce"), model);
         var result = LoadInChild(model, Path.Combine(dir, "tmp"));
+        TestContext.WriteLine($"valid gru4rec-ce: peak {result.PeakKb} KB, {result.PeakKb - result.BaselineKb} KB above the baseline");
         Assert.AreEqual("loaded", result.Outcome, result.Output);
         Assert.IsGreaterThan(0, result.BaselineKb, result.Output);
         Assert.IsGreaterThanOrEqualTo(result.BaselineKb, result.PeakKb, result.Output);
         CollectionAssert.AreEqual(Array.Empty<string>(), result.TempLeft, "left in the temp folder");
         Directory.Delete(dir, recursive: true);
+    }
+
+    [TestMethod]
+    public void MLNetsOwnLoadStillMeetsOurReaderChecks()
+    {
+        // Through mlContext.Model.Load (no zip check), the readers refuse what the zip check would have: data after
+        // the checksummed body, and a network the bytes cannot hold.
+        var gru = CraftedModels.FixtureBytes("gru4rec-ce");
+        var padded = CraftedModels.Rewrite(gru, (entry, bytes) =>
+            entry.EndsWith(CraftedModels.ModelStream, StringComparison.Ordinal) ? [.. bytes, .. new byte[1000]] : bytes);
+        StringAssert.Contains(MLNetLoadError(padded), "Session recommendation model: 1000 bytes of unexpected data follow the checksummed model stream.");
+        StringAssert.Contains(MLNetLoadError(WithLayers(gru, "8000")), "Session recommendation model: the GRU4Rec network (layers=8000");
+        StringAssert.Contains(MLNetLoadError(CraftedModels.WithTopK(gru, 8_500_000)), "the list length (top-k) 8500000 is outside 1..");
+    }
+
+    [TestMethod]
+    public void EveryFixturePassesTheZipCheckAndAZipBombDoesNot()
+    {
+        foreach (var name in new[] { "gru4rec-ce", "gru4rec-bprmax", "gru4rec-embed", "pop", "spop", "itemknn", "markov", "ar", "sr" })
+            SessionModelFile.Check(CraftedModels.Fixture(name));
+        string dir = WorkFolder(), bomb = Path.Combine(dir, "bomb.zip");
+        CraftedModels.WriteWithZerosAppended(CraftedModels.FixtureBytes("pop"), bomb, 200L << 20, "Schema");
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => SessionModelFile.Check(bomb));
+        StringAssert.Contains(e.Message, "the zip entry 'Schema' expands");
+        Directory.Delete(dir, recursive: true);
+    }
+
+    private static string MLNetLoadError(byte[] zip)
+    {
+        try { new Microsoft.ML.MLContext().Model.Load(new MemoryStream(zip), out _); }
+        catch (Exception e)
+        {
+            var messages = new List<string>();
+            for (var x = e; x != null; x = x.InnerException) messages.Add(x.Message);
+            return string.Join(" | ", messages);
+        }
+        Assert.Fail("the crafted model loaded");
+        return "";
     }
 
     private static byte[] WithLayers(byte[] zip, string layers) => CraftedModels.WithBody(zip, body => CraftedModels.EditGru4RecParameters(body, p =>
