@@ -35,7 +35,7 @@ internal static class ModelZipCheck
         {
             ZipArchive archive;
             try { archive = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true); }
-            catch (InvalidDataException e) { throw ModelBinary.Invalid($"not a zip archive, or a truncated one ({e.Message})", e); }
+            catch (InvalidDataException e) { throw ModelBinary.Invalid($"not a zip archive, or a truncated one ({e.Message.TrimEnd('.')}).", e); }
             using (archive)
             {
                 var entries = archive.Entries;
@@ -75,7 +75,7 @@ internal static class ModelZipCheck
             stream.ReadExactly(head);
         }
         catch (EndOfStreamException) { throw ModelBinary.Invalid($"the model stream '{Name(entry)}' is truncated ({entry.Length} bytes)."); }
-        catch (InvalidDataException e) { throw ModelBinary.Invalid($"the zip entry '{Name(entry)}' cannot be read ({e.Message})", e); }
+        catch (InvalidDataException e) { throw ModelBinary.Invalid($"the zip entry '{Name(entry)}' cannot be read ({e.Message.TrimEnd('.')}).", e); }
         long body = BitConverter.ToInt64(head);
         if (body < 0 || body > int.MaxValue || entry.Length != 40 + body)
             throw ModelBinary.Invalid($"the model stream '{Name(entry)}' declares {entry.Length} bytes for a body of {body} (expected {40 + Math.Clamp(body, 0, int.MaxValue)}); refused before extraction.");
@@ -86,7 +86,7 @@ internal static class ModelZipCheck
     private static void CheckOpens(ZipArchiveEntry entry)
     {
         try { entry.Open().Dispose(); }
-        catch (InvalidDataException e) { throw ModelBinary.Invalid($"the zip entry '{Name(entry)}' cannot be read ({e.Message})", e); }
+        catch (InvalidDataException e) { throw ModelBinary.Invalid($"the zip entry '{Name(entry)}' cannot be read ({e.Message.TrimEnd('.')}).", e); }
     }
 
     private static string Name(ZipArchiveEntry entry)

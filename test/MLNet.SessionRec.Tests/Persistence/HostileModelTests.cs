@@ -129,6 +129,17 @@ public sealed class HostileModelTests
         Directory.Delete(dir, recursive: true);
     }
 
+    [TestMethod]
+    public void TheAppRefusesACraftedModelInOneLine()
+    {
+        using var dir = new App.AppRunner.TempDir();
+        string zip = dir.File("model.zip");
+        File.WriteAllBytes(zip, WithLayers(CraftedModels.FixtureBytes("gru4rec-ce"), "8000"));
+        var r = App.AppRunner.RunWithInput("214834865\n", "recommend", "--model", zip, "--input", "-");
+        r.AssertOneLineError("the GRU4Rec network (layers=8000");
+        Assert.Contains("model.zip: not a loadable session recommendation model (the GRU4Rec network", r.Err);
+    }
+
     private static string MLNetLoadError(byte[] zip)
     {
         try { new Microsoft.ML.MLContext().Model.Load(new MemoryStream(zip), out _); }
