@@ -140,6 +140,30 @@ public sealed class HostileModelTests
         Assert.Contains("model.zip: not a loadable session recommendation model (the GRU4Rec network", r.Err);
     }
 
+    [TestMethod]
+    public void AFailedCheckedLoadRemovesTheTempFolderMLNetLeftForANonZip()
+    {
+        string dir = WorkFolder(), temp = Path.Combine(dir, "tmp");
+        Directory.CreateDirectory(temp);
+        var ml = new Microsoft.ML.MLContext { TempFilePath = temp };
+        // ML.NET's own load of a non-zip makes its folder before opening the zip and leaves it behind.
+        LeaveOrphanedFolder(ml, File.ReadAllBytes(TestData.Rsc15("test")));
+        Assert.ContainsSingle(Directory.GetDirectories(temp, "ml_dotnet_*"), "ML.NET's own load leaves its folder (if not, update docs/model-format.md)");
+        // A zip that passes the zip check but is no ML.NET model fails inside ML.NET; the checked load then clears the orphan.
+        var notAModel = CraftedModels.Rewrite(CraftedModels.FixtureBytes("pop"), (entry, bytes) => entry.EndsWith("Model.key", StringComparison.Ordinal) ? new byte[16] : bytes);
+        Assert.ThrowsExactly<InvalidDataException>(() => SessionModelFile.Load(ml, new MemoryStream(notAModel), out _));
+        CollectionAssert.AreEqual(Array.Empty<string>(), Directory.GetFileSystemEntries(temp), "left in the temp folder");
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void LeaveOrphanedFolder(Microsoft.ML.MLContext ml, byte[] notAZip)
+    {
+        try { ml.Model.Load(new MemoryStream(notAZip), out _); }
+        catch (Exception) { return; }
+        Assert.Fail("a non-zip loaded");
+    }
+
     private static string MLNetLoadError(byte[] zip)
     {
         try { new Microsoft.ML.MLContext().Model.Load(new MemoryStream(zip), out _); }
