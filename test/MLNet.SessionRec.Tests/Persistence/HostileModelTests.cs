@@ -156,6 +156,25 @@ public sealed class HostileModelTests
         Directory.Delete(dir, recursive: true);
     }
 
+    [TestMethod]
+    public void AStreamThatCannotSeekIsCheckedAndLoadsToo()
+    {
+        // The zip check needs to seek: such a stream is buffered first, then checked like a file.
+        using var good = SessionRecommender.Load(new Microsoft.ML.MLContext(), new ForwardOnlyStream(CraftedModels.FixtureBytes("pop")));
+        Assert.IsNotNull(good);
+        var e = Assert.ThrowsExactly<InvalidDataException>(() =>
+            SessionRecommender.Load(new Microsoft.ML.MLContext(), new ForwardOnlyStream(CraftedModels.WithTopK(CraftedModels.FixtureBytes("pop"), int.MaxValue))));
+        StringAssert.StartsWith(e.Message, "Session recommendation model: the list length (top-k) 2147483647");
+    }
+
+    private sealed class ForwardOnlyStream(byte[] bytes) : MemoryStream(bytes, writable: false)
+    {
+        public override bool CanSeek => false;
+        public override long Seek(long offset, SeekOrigin loc) => throw new NotSupportedException();
+        public override long Position { get => base.Position; set => throw new NotSupportedException(); }
+        public override long Length => throw new NotSupportedException();
+    }
+
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static void LeaveOrphanedFolder(Microsoft.ML.MLContext ml, byte[] notAZip)
     {
