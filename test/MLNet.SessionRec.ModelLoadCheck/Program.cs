@@ -6,6 +6,8 @@ using Microsoft.ML.Data;
 // sessions.txt: one session prefix per line, item ids separated by spaces (an empty line is an empty session).
 // Writes one line per session: the predicted item ids, a tab, the scores as round-trip floats. With test events
 // (SessionId, ItemId, Time; tab-separated with a header) it also prints "Recall@20=<value> MRR@20=<value>".
+// ModelLoadCheck --checked-load <model.zip>: the crafted-model tests' child (MLNet.SessionRec.ModelLoadCheck.CheckedLoad).
+if (args is ["--checked-load", var checkedModel]) return MLNet.SessionRec.ModelLoadCheck.CheckedLoad.Run(checkedModel);
 if (args.Length < 3)
 {
     Console.Error.WriteLine("usage: ModelLoadCheck <model.zip> <sessions.txt> <predictions.txt> [<test-events.tsv>]");

@@ -72,7 +72,9 @@ internal static class ModelStore
         for (Exception? x = e; x != null; x = x.InnerException) chain.Add(x);
         var reason = chain.FirstOrDefault(x => x is InvalidDataException && x.Message.StartsWith("Session recommendation model", StringComparison.Ordinal))
             ?? chain.FirstOrDefault(x => x is not System.Reflection.TargetInvocationException and not AggregateException) ?? e;
-        return reason.Message.TrimEnd('.');
+        const string prefix = "Session recommendation model: "; // the outer message already says it
+        string message = reason.Message.StartsWith(prefix, StringComparison.Ordinal) ? reason.Message[prefix.Length..] : reason.Message;
+        return message.TrimEnd('.');
     }
 
     private sealed class LoadedRecommender(SessionRecommender recommender) : ILoadedRecommender

@@ -1,4 +1,5 @@
 using Microsoft.ML.Runtime;
+using MLNet.SessionRec.Persistence;
 
 namespace MLNet.SessionRec;
 
@@ -44,20 +45,20 @@ internal static class SessionModelRegistry
     {
         try
         {
-            string magic = reader.ReadString();
-            if (magic != Magic) throw new InvalidDataException("Not an MLNet.SessionRec model (bad magic).");
+            string magic = ModelBinary.ReadString(reader, "the model header");
+            if (magic != Magic) throw ModelBinary.Invalid("not an MLNet.SessionRec model (bad magic).");
             int version = reader.ReadInt32();
             if (version > FormatVersion)
-                throw new InvalidDataException($"The model was written by a newer format version ({version}); this library reads up to {FormatVersion}.");
-            if (version < 1) throw new InvalidDataException($"Invalid model format version {version}.");
-            string kind = reader.ReadString();
+                throw ModelBinary.Invalid($"the model was written by a newer format version ({version}); this library reads up to {FormatVersion}.");
+            if (version < 1) throw ModelBinary.Invalid($"invalid model format version {version}.");
+            string kind = ModelBinary.ReadString(reader, "the model kind");
             Func<BinaryReader, IHostEnvironment?, ISavableSessionModel>? read;
             lock (Readers) Readers.TryGetValue(kind, out read);
-            if (read is null) throw new InvalidDataException($"Unknown session model kind '{kind}'.");
+            if (read is null) throw ModelBinary.Invalid($"unknown session model kind '{ModelBinary.Printable(kind)}'.");
             var model = read(reader, env);
             try
             {
-                if (reader.ReadString() != Magic) throw new InvalidDataException("The model data is corrupted (bad trailer).");
+                if (ModelBinary.ReadString(reader, "the model trailer") != Magic) throw ModelBinary.Invalid("the model data is corrupted (bad trailer).");
             }
             catch
             {
@@ -68,7 +69,7 @@ internal static class SessionModelRegistry
         }
         catch (EndOfStreamException e)
         {
-            throw new InvalidDataException("The model data is truncated.", e);
+            throw ModelBinary.Invalid("the model data is truncated.", e);
         }
     }
 }

@@ -1,3 +1,5 @@
+using MLNet.SessionRec.Persistence;
+
 namespace MLNet.SessionRec.Baselines;
 
 /// <summary>Sparse item -> item scores in CSR form: row i lists the items that item i recommends and their weights.</summary>
@@ -6,12 +8,12 @@ internal sealed class ItemRuleTable
     public ItemRuleTable(int[] offsets, int[] targets, float[] weights)
     {
         if (offsets.Length == 0 || offsets[0] != 0 || offsets[^1] != targets.Length || targets.Length != weights.Length)
-            throw new InvalidDataException("Inconsistent item rule table.");
+            throw ModelBinary.Invalid("Inconsistent item rule table.");
         for (int i = 1; i < offsets.Length; i++)
-            if (offsets[i] < offsets[i - 1]) throw new InvalidDataException("Inconsistent item rule table (offsets decrease).");
+            if (offsets[i] < offsets[i - 1]) throw ModelBinary.Invalid("Inconsistent item rule table (offsets decrease).");
         int items = offsets.Length - 1;
         foreach (int t in targets)
-            if ((uint)t >= (uint)items) throw new InvalidDataException($"Item rule table refers to item {t} of {items}.");
+            if ((uint)t >= (uint)items) throw ModelBinary.Invalid($"Item rule table refers to item {t} of {items}.");
         Offsets = offsets;
         Targets = targets;
         Weights = weights;
@@ -47,8 +49,11 @@ internal sealed class ItemRuleTable
     public static ItemRuleTable Read(BinaryReader reader, int expectedItems)
     {
         int items = reader.ReadInt32(), rules = reader.ReadInt32();
-        if (items != expectedItems) throw new InvalidDataException($"Item rule table has {items} items; the vocabulary has {expectedItems}.");
-        if (rules < 0) throw new InvalidDataException($"Invalid rule count {rules}.");
+        if (items != expectedItems) throw ModelBinary.Invalid($"Item rule table has {items} items; the vocabulary has {expectedItems}.");
+        if (rules < 0) throw ModelBinary.Invalid($"invalid rule count {rules}.");
+        // offsets (items + 1 int32), then targets (int32) and weights (float32) per rule
+        ModelBinary.CheckFits(reader, rules, sizeof(int) + sizeof(float), "the item rule table's rule count");
+        ModelBinary.CheckFits(reader, (long)items + 1 + 2L * rules, sizeof(int), "the item rule table's size (in int32)", long.MaxValue);
         var offsets = new int[items + 1];
         for (int i = 0; i < offsets.Length; i++) offsets[i] = reader.ReadInt32();
         var targets = new int[rules];

@@ -13,7 +13,7 @@ public sealed class PopularityModel : ISavableSessionModel
 
     private PopularityModel(ItemVocabulary items, float[] scores)
     {
-        if (scores.Length != items.Count) throw new InvalidDataException($"POP model has {scores.Length} scores for {items.Count} items.");
+        if (scores.Length != items.Count) throw ModelBinary.Invalid($"POP model has {scores.Length} scores for {items.Count} items.");
         Items = items;
         _scores = scores;
     }
@@ -51,6 +51,7 @@ public sealed class PopularityModel : ISavableSessionModel
     internal static PopularityModel Read(BinaryReader reader)
     {
         var items = ModelBinary.ReadVocabulary(reader);
+        ModelBinary.CheckFits(reader, items.Count, sizeof(float), "the popularity scores' count");
         var scores = new float[items.Count];
         for (int i = 0; i < scores.Length; i++) scores[i] = reader.ReadSingle();
         return new PopularityModel(items, scores);

@@ -108,7 +108,7 @@ public sealed class SequentialRulesModel : LastItemModel
     {
         var items = ModelBinary.ReadVocabulary(reader);
         var options = new SequentialRulesOptions { Pruning = reader.ReadInt32(), Steps = reader.ReadInt32(), Weighting = (SequentialRuleWeighting)reader.ReadInt32() };
-        if (!Enum.IsDefined(options.Weighting)) throw new InvalidDataException($"Unknown sequential rule weighting {(int)options.Weighting}.");
+        if (!Enum.IsDefined(options.Weighting)) throw ModelBinary.Invalid($"Unknown sequential rule weighting {(int)options.Weighting}.");
         return new SequentialRulesModel(items, ItemRuleTable.Read(reader, items.Count), options);
     }
 }

@@ -1,4 +1,5 @@
 using MLNet.SessionRec.Data;
+using MLNet.SessionRec.Persistence;
 
 namespace MLNet.SessionRec.Baselines;
 
@@ -186,28 +187,27 @@ internal sealed class SessionNeighborhoodIndex
     public static SessionNeighborhoodIndex Read(BinaryReader reader, int itemCount)
     {
         int sessions = reader.ReadInt32(), eventCount = reader.ReadInt32();
-        if (sessions < 0) throw new InvalidDataException($"Invalid session count {sessions} in the session-kNN index.");
-        if (eventCount < sessions) throw new InvalidDataException($"Invalid event count {eventCount} for {sessions} sessions in the session-kNN index.");
-        var stream = reader.BaseStream;
-        if (stream.CanSeek && stream.Length - stream.Position < 12L * sessions + 4L * eventCount)
-            throw new InvalidDataException("The session-kNN index is truncated.");
+        if (sessions < 0) throw ModelBinary.Invalid($"Invalid session count {sessions} in the session-kNN index.");
+        if (eventCount < sessions) throw ModelBinary.Invalid($"Invalid event count {eventCount} for {sessions} sessions in the session-kNN index.");
+        // per session a float64 time and an int32 length, then the events (int32)
+        ModelBinary.CheckFits(reader, 3L * sessions + eventCount, sizeof(int), "the session-kNN index's size (in int32)", long.MaxValue);
         var times = new double[sessions];
         var offsets = new int[sessions + 1];
         for (int s = 0; s < sessions; s++)
         {
             times[s] = reader.ReadDouble();
-            if (!double.IsFinite(times[s])) throw new InvalidDataException($"Session {s} of the session-kNN index has time {times[s]}.");
-            if (s > 0 && times[s] > times[s - 1]) throw new InvalidDataException("The sessions of the session-kNN index are not ordered from the most recent.");
+            if (!double.IsFinite(times[s])) throw ModelBinary.Invalid($"Session {s} of the session-kNN index has time {times[s]}.");
+            if (s > 0 && times[s] > times[s - 1]) throw ModelBinary.Invalid("The sessions of the session-kNN index are not ordered from the most recent.");
             int length = reader.ReadInt32();
-            if (length < 1 || length > eventCount - offsets[s]) throw new InvalidDataException($"Session {s} of the session-kNN index has invalid length {length}.");
+            if (length < 1 || length > eventCount - offsets[s]) throw ModelBinary.Invalid($"Session {s} of the session-kNN index has invalid length {length}.");
             offsets[s + 1] = offsets[s] + length;
         }
-        if (offsets[sessions] != eventCount) throw new InvalidDataException($"The session lengths of the session-kNN index sum to {offsets[sessions]}, not {eventCount}.");
+        if (offsets[sessions] != eventCount) throw ModelBinary.Invalid($"The session lengths of the session-kNN index sum to {offsets[sessions]}, not {eventCount}.");
         var events = new int[eventCount];
         for (int e = 0; e < eventCount; e++)
         {
             events[e] = reader.ReadInt32();
-            if ((uint)events[e] >= (uint)itemCount) throw new InvalidDataException($"Item index {events[e]} of the session-kNN index is outside the vocabulary of {itemCount}.");
+            if ((uint)events[e] >= (uint)itemCount) throw ModelBinary.Invalid($"Item index {events[e]} of the session-kNN index is outside the vocabulary of {itemCount}.");
         }
         return new SessionNeighborhoodIndex(itemCount, times, offsets, events);
     }

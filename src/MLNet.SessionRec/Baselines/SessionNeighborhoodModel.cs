@@ -20,7 +20,7 @@ public abstract class SessionNeighborhoodModel : ISavableSessionModel
     private protected SessionNeighborhoodModel(ItemVocabulary items, SessionNeighborhoodIndex index)
     {
         if (index.ItemCount != items.Count)
-            throw new InvalidDataException($"The session-kNN index has {index.ItemCount} items; the vocabulary has {items.Count}.");
+            throw ModelBinary.Invalid($"The session-kNN index has {index.ItemCount} items; the vocabulary has {items.Count}.");
         Items = items;
         Index = index;
     }
@@ -393,7 +393,7 @@ public abstract class SessionNeighborhoodModel : ISavableSessionModel
     private protected static T CheckRead<T>(T options, Action<T> validate)
     {
         try { validate(options); }
-        catch (ArgumentException e) { throw new InvalidDataException($"Invalid session-kNN options in model data: {e.Message}", e); }
+        catch (ArgumentException e) { throw ModelBinary.Invalid($"Invalid session-kNN options in model data: {e.Message}", e); }
         return options;
     }
 

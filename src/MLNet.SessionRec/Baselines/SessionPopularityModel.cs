@@ -18,7 +18,7 @@ public sealed class SessionPopularityModel : ISavableSessionModel
 
     private SessionPopularityModel(ItemVocabulary items, long[] supports)
     {
-        if (supports.Length != items.Count) throw new InvalidDataException($"S-POP model has {supports.Length} supports for {items.Count} items.");
+        if (supports.Length != items.Count) throw ModelBinary.Invalid($"S-POP model has {supports.Length} supports for {items.Count} items.");
         Items = items;
         _supports = supports;
         _prior = Array.ConvertAll(supports, s => (float)(s / (1.0 + s)));
@@ -54,9 +54,10 @@ public sealed class SessionPopularityModel : ISavableSessionModel
     internal static SessionPopularityModel Read(BinaryReader reader)
     {
         var items = ModelBinary.ReadVocabulary(reader);
+        ModelBinary.CheckFits(reader, items.Count, sizeof(long), "the session popularity supports' count");
         var supports = new long[items.Count];
         for (int i = 0; i < supports.Length; i++)
-            if ((supports[i] = reader.ReadInt64()) < 0) throw new InvalidDataException($"Negative support {supports[i]} for item {i}.");
+            if ((supports[i] = reader.ReadInt64()) < 0) throw ModelBinary.Invalid($"Negative support {supports[i]} for item {i}.");
         return new SessionPopularityModel(items, supports);
     }
 

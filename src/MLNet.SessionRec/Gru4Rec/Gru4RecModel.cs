@@ -137,6 +137,9 @@ public sealed class Gru4RecModel : ISavableSessionModel, IColdStartScores, IDisp
         }
     }
 
+    /// <summary>The most stacked GRU layers a saved model may declare.</summary>
+    internal const int MaxLayers = 256;
+
     /// <summary>Rows of a weight copied to or from the host at once (bounded, so tensors over 2 GB need no 2 GB array).</summary>
     private const long ChunkBytes = 64L << 20;
 
@@ -165,7 +168,7 @@ public sealed class Gru4RecModel : ISavableSessionModel, IColdStartScores, IDisp
             byte[] data = reader.ReadBytes((int)bytes);
             if (data.Length != bytes) throw new EndOfStreamException();
             foreach (float v in MemoryMarshal.Cast<byte, float>(data))
-                if (!float.IsFinite(v)) throw new InvalidDataException($"GRU4Rec weight '{name}' contains a non-finite value.");
+                if (!float.IsFinite(v)) throw ModelBinary.Invalid($"GRU4Rec weight '{name}' contains a non-finite value.");
             using var part = flat.narrow(0, start, length);
             part.bytes = data;
         }
@@ -179,35 +182,42 @@ public sealed class Gru4RecModel : ISavableSessionModel, IColdStartScores, IDisp
     internal static Gru4RecModel Read(BinaryReader reader, IHostEnvironment? env)
     {
         int version = reader.ReadInt32();
-        if (version != BodyVersion) throw new InvalidDataException($"Unsupported GRU4Rec model body version {version} (this library reads {BodyVersion}).");
+        if (version != BodyVersion) throw ModelBinary.Invalid($"Unsupported GRU4Rec model body version {version} (this library reads {BodyVersion}).");
         Gru4RecTrainer.Options options;
         try
         {
-            options = Gru4RecTrainer.Options.Parse(reader.ReadString());
+            options = Gru4RecTrainer.Options.Parse(ModelBinary.ReadString(reader, "the GRU4Rec parameters"));
             options.Validate();
         }
         catch (Exception e) when (e is FormatException or ArgumentException)
         {
-            throw new InvalidDataException($"The GRU4Rec model's parameters are invalid: {e.Message}", e);
+            throw ModelBinary.Invalid($"the GRU4Rec model's parameters are invalid: {e.Message.Split('\n')[0]}", e);
         }
+        if (options.LayerSizes.Length > MaxLayers)
+            throw ModelBinary.Invalid($"the GRU4Rec model has {options.LayerSizes.Length} layers; at most {MaxLayers} are read.");
         var items = ModelBinary.ReadVocabulary(reader);
+        // The weights are stored as float32 after the vocabulary: a network whose weights cannot be in the bytes left
+        // (layers=8000 in a 400 KB file) is refused before libtorch allocates it.
+        long weights = Gru4RecNetwork.WeightCount(options, items.Count);
+        ModelBinary.CheckFits(reader, weights, sizeof(float),
+            $"the GRU4Rec network (layers={string.Join('/', options.LayerSizes)}, embedding={options.EmbeddingSize}, {items.Count} items): weight count", long.MaxValue - 1);
         var net = new Gru4RecNetwork(options, items.Count, CPU);
         try
         {
             var expected = net.NamedTensors().ToDictionary(t => t.Name, t => t.Tensor);
             int count = reader.ReadInt32();
-            if (count != expected.Count) throw new InvalidDataException($"The GRU4Rec model has {count} weight tensors; {expected.Count} expected for its parameters.");
+            if (count != expected.Count) throw ModelBinary.Invalid($"The GRU4Rec model has {count} weight tensors; {expected.Count} expected for its parameters.");
             using var noGrad = no_grad();
             for (int k = 0; k < count; k++)
             {
-                string name = reader.ReadString();
-                if (!expected.Remove(name, out var t)) throw new InvalidDataException($"GRU4Rec weight '{name}' is unexpected or repeated for the model's parameters.");
+                string name = ModelBinary.ReadString(reader, "a GRU4Rec weight name");
+                if (!expected.Remove(name, out var t)) throw ModelBinary.Invalid($"GRU4Rec weight '{ModelBinary.Printable(name)}' is unexpected or repeated for the model's parameters.");
                 int rank = reader.ReadInt32();
-                if (rank != t.shape.Length) throw new InvalidDataException($"GRU4Rec weight '{name}' has rank {rank}; {t.shape.Length} expected.");
+                if (rank != t.shape.Length) throw ModelBinary.Invalid($"GRU4Rec weight '{name}' has rank {rank}; {t.shape.Length} expected.");
                 var shape = new long[rank];
                 for (int d = 0; d < rank; d++) shape[d] = reader.ReadInt64();
                 if (!shape.SequenceEqual(t.shape))
-                    throw new InvalidDataException($"GRU4Rec weight '{name}' has shape [{string.Join(",", shape)}]; [{string.Join(",", t.shape)}] expected.");
+                    throw ModelBinary.Invalid($"GRU4Rec weight '{name}' has shape [{string.Join(",", shape)}]; [{string.Join(",", t.shape)}] expected.");
                 ReadValues(reader, t, name);
             }
             if (env is not null)

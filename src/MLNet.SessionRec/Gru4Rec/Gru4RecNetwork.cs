@@ -81,6 +81,42 @@ internal sealed class Gru4RecNetwork : nn.Module
         if (device.type != DeviceType.CPU) MoveTo(device);
     }
 
+    /// <summary>
+    /// The number of float weights the network of <paramref name="options"/> over <paramref name="itemCount"/> items
+    /// has (the tensors the constructor allocates), computed without allocating; <see cref="long.MaxValue"/> when it overflows.
+    /// </summary>
+    public static long WeightCount(Gru4RecTrainer.Options options, int itemCount)
+    {
+        int[] layers = options.LayerSizes;
+        try
+        {
+            checked
+            {
+                long items = itemCount, last = layers[^1], total = 0, inputSize;
+                int start = 0;
+                if (options.ConstrainedEmbedding) inputSize = last;
+                else if (options.EmbeddingSize > 0) { total += items * options.EmbeddingSize; inputSize = options.EmbeddingSize; }
+                else
+                {
+                    long h0 = layers[0];
+                    total += items * 3 * h0 + h0 * 2 * h0 + h0 * h0 + 3 * h0; // Wx0, Wrz0, Wh0, Bh0
+                    start = 1;
+                    inputSize = items;
+                }
+                for (int i = start; i < layers.Length; i++)
+                {
+                    long inSize = i > 0 ? layers[i - 1] : inputSize, h = layers[i];
+                    total += 3 * h * inSize + 3 * h * h + 6 * h; // weight_ih, weight_hh, bias_ih, bias_hh
+                }
+                return total + items * last + items; // Wy, By
+            }
+        }
+        catch (OverflowException)
+        {
+            return long.MaxValue;
+        }
+    }
+
     private Parameter Register(string name, Tensor value, bool grad)
     {
         var parameter = new Parameter(value, requires_grad: grad); // takes over the tensor's handle

@@ -86,38 +86,61 @@ internal static class TransformerEntry
         }
         if (fields.TopK < 1) throw new InvalidDataException($"Session recommendation model: invalid list length {fields.TopK}.");
         T? model = null;
-        if (!ctx.TryLoadBinaryStream(ModelStreamName, r => model = ReadBody(r, readModel)))
+        if (!ctx.TryLoadBinaryStream(ModelStreamName, r => model = ReadModelStream(r, readModel)))
             throw new InvalidDataException($"Session recommendation model: the stream '{ModelStreamName}' is missing from the model file.");
         return (fields, model!);
     }
 
-    private static T ReadBody<T>(BinaryReader reader, Func<BinaryReader, T> readModel)
+    /// <summary>The longest list a loaded transformer gives: its item count, or this when the catalog is smaller.</summary>
+    /// <remarks>The key entry that holds k is not checksummed, and every scored row allocates k items and scores.</remarks>
+    internal const int MinTopKLimit = 1000;
+
+    /// <summary>Throws unless the list length <paramref name="topK"/> read from a model is sane for <paramref name="itemCount"/> items.</summary>
+    public static void CheckTopK(int topK, int itemCount)
+    {
+        int limit = Math.Max(itemCount, MinTopKLimit);
+        if (topK < 1 || topK > limit)
+            throw ModelBinary.Invalid($"the list length (top-k) {topK} is outside 1..{limit} (the model has {itemCount} items).");
+    }
+
+    /// <summary>Reads the model stream ([int64 length][SHA-256][body], nothing after) and hands the checked body to <paramref name="readModel"/>.</summary>
+    /// <exception cref="InvalidDataException">A truncated or corrupted stream, or data after it.</exception>
+    internal static T ReadModelStream<T>(BinaryReader reader, Func<BinaryReader, T> readModel)
     {
         try
         {
             long length = reader.ReadInt64();
             byte[] hash = reader.ReadBytes(32);
             if (length < 0 || hash.Length != 32)
-                throw new InvalidDataException("Session recommendation model: the model stream is corrupted (bad header).");
-            var stream = reader.BaseStream;
-            if (stream.CanSeek && length > stream.Length - stream.Position)
-                throw new InvalidDataException($"Session recommendation model: the model stream is truncated ({stream.Length - stream.Position} of {length} bytes).");
-            // Chunks are allocated as bytes arrive, so a forged length allocates nothing it cannot fill; over 2 GB is fine.
+                throw ModelBinary.Invalid("the model stream is corrupted (bad header).");
+            // Checked before anything is allocated; chunks are then allocated as bytes arrive, so a forged length
+            // allocates nothing it cannot fill, and a body over 2 GB is fine.
+            long remaining = ModelBinary.Remaining(reader);
+            if (length > remaining)
+                throw ModelBinary.Invalid($"the model stream is truncated ({remaining} of {length} bytes).");
             using var body = new ChunkedBuffer();
-            long read = body.AppendFrom(stream, length);
+            long read = body.AppendFrom(reader.BaseStream, length);
             if (read != length)
-                throw new InvalidDataException($"Session recommendation model: the model stream is truncated ({read} of {length} bytes).");
+                throw ModelBinary.Invalid($"the model stream is truncated ({read} of {length} bytes).");
+            ModelBinary.CheckAtEnd(reader, "the checksummed model stream");
             using var check = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             body.ForEachChunk(check.AppendData);
             if (!check.GetHashAndReset().AsSpan().SequenceEqual(hash))
-                throw new InvalidDataException("Session recommendation model: the model stream is corrupted (checksum mismatch).");
+                throw ModelBinary.Invalid("the model stream is corrupted (checksum mismatch).");
             body.Position = 0;
             using var bodyReader = new BinaryReader(body, System.Text.Encoding.UTF8, leaveOpen: true);
-            return readModel(bodyReader);
+            var model = readModel(bodyReader);
+            try { ModelBinary.CheckAtEnd(bodyReader, "the model body"); }
+            catch
+            {
+                (model as IDisposable)?.Dispose();
+                throw;
+            }
+            return model;
         }
         catch (EndOfStreamException e)
         {
-            throw new InvalidDataException("Session recommendation model: the model stream is truncated.", e);
+            throw ModelBinary.Invalid("the model stream is truncated.", e);
         }
     }
 }

@@ -70,13 +70,14 @@ internal static class SessionRecommenderLoading
 
     /// <summary>
     /// Loads an ML.NET model zip with <paramref name="mlContext"/> and returns its session recommendation transformer,
-    /// the transformers before it and the model's saved input schema (null when saved without one).
+    /// the transformers before it and the model's saved input schema (null when saved without one). The zip is checked
+    /// first and a failed load leaves no temp folder (<see cref="SessionModelFile"/>).
     /// </summary>
     public static (SessionRecommendationTransformer Transformer, List<ITransformer> Upstream, DataViewSchema? InputSchema) LoadChain(MLContext mlContext, Stream stream)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentNullException.ThrowIfNull(stream);
-        var model = mlContext.Model.Load(stream, out var inputSchema);
+        var model = SessionModelFile.Load(mlContext, stream, out var inputSchema);
         var found = Find(model);
         return (found, Upstream(model, found), inputSchema);
     }

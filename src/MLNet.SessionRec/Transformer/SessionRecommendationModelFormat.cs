@@ -35,6 +35,7 @@ internal static class SessionRecommendationModelFormat
         var (fields, model) = TransformerEntry.Load(ctx, reader => SessionModelRegistry.Read(reader, env));
         try
         {
+            TransformerEntry.CheckTopK(fields.TopK, model.Items.Count);
             return new SessionRecommendationTransformer(env, model, fields.InputColumnName, fields.PredictedItemsColumnName, fields.ScoreColumnName, fields.TopK,
                 fields.SessionColumnName, fields.TimeColumnName, fields.TimeFormat, fields.DateTimeFormat);
         }
