@@ -110,7 +110,7 @@ internal sealed class Gru4RecTrainingLoop : IDisposable
         {
             using var loop = new Gru4RecTrainingLoop(model.Network, train, randomness);
             byte[]? dataHash = checkpoint is null ? null : Gru4RecCheckpoint.HashData(train);
-            loop.Samples?.EnableCheckpoints();
+            if (checkpoint is not null) loop.Samples?.EnableCheckpoints();
             int done = 0;
             if (options.Resume && File.Exists(checkpoint))
             {
