@@ -59,6 +59,19 @@ public sealed class Gru4RecDivergenceTests
     }
 
     [TestMethod]
+    public void ANonFiniteWeightTheLossNeverSeesIsFoundAtTheEndOfTheEpoch()
+    {
+        var data = Gru4RecTestData.Subset(200);
+        var options = Gru4RecTrainer.Options.Parse(Gru4RecTestData.SmallParams + ",n_sample=0");
+        // One item row more than the data has: no mini-batch scores it, so the loss stays finite.
+        using var net = new Gru4RecNetwork(options, data.Items.Count + 1, TorchSharp.torch.CPU);
+        using (TorchSharp.torch.no_grad()) net.Wy[data.Items.Count].fill_(float.NaN);
+        using var loop = new Gru4RecTrainingLoop(net, data, new Random(1));
+        var e = Assert.ThrowsExactly<Gru4RecTrainingDivergedException>(() => loop.Epoch(data, 1, null));
+        StringAssert.Contains(e.Message, "the weight Wy became non-finite in epoch 1 (found at its end");
+    }
+
+    [TestMethod]
     public void ALearningRateOf1e30IsAOneLineErrorOfTheAppAndNoModelIsWritten()
     {
         using var temp = new AppRunner.TempDir();

@@ -297,6 +297,7 @@ internal sealed class Gru4RecTrainingLoop : IDisposable
         }
         if (steps == 0) return (double.NaN, 0, watch.Elapsed.TotalSeconds);
         CheckFinite(lossSum, epoch, steps);
+        CheckWeights(epoch, steps);
         double loss = lossSum.item<float>() / steps;
         return (loss, events, watch.Elapsed.TotalSeconds);
     }
@@ -335,6 +336,21 @@ internal sealed class Gru4RecTrainingLoop : IDisposable
             for (int i = 0; i < state.Length; i++) state[i].copy_(next[i]); // BPTT 1: carry values, not the graph
             lossSum.add_(loss.detach());
         }
+    }
+
+    /// <summary>
+    /// At the end of an epoch, one reduction over every weight on the device and one host read: a non-finite item row
+    /// reaches the loss only when its item comes up again, and a model with one could be saved but not loaded.
+    /// </summary>
+    private void CheckWeights(int epoch, long steps)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var weights = _net.NamedTensors();
+        if (stack(weights.Select(w => w.Tensor.isfinite().all()).ToArray()).all().item<bool>()) return;
+        string name = weights.First(w => !w.Tensor.isfinite().all().item<bool>()).Name;
+        throw new Gru4RecTrainingDivergedException(
+            $"GRU4Rec training diverged: the weight {name} became non-finite in epoch {epoch} (found at its end, mini-batch {steps}); no model was produced. {Hint(_o)}", epoch, steps);
     }
 
     public void Dispose()
