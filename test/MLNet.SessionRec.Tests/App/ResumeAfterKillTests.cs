@@ -59,6 +59,20 @@ public sealed class ResumeAfterKillTests
         AssertSameEntries(straight, resumed);
     }
 
+    [TestMethod]
+    public void TheAppRefusesInOneLineAResumeWithoutAFolderOrWithOtherParameters()
+    {
+        using var temp = new AppRunner.TempDir();
+        string train = temp.File("train.tsv");
+        File.WriteAllLines(train, File.ReadLines(TestData.Rsc15("train_full")).Take(5_001));
+        string folder = temp.File("checkpoints");
+        string[] run = ["train", "--train", train, "-q", "--layers", "16", "--batch-size", "32", "--n-sample", "64", "-o", temp.File("m.zip")];
+        AppRunner.Run([.. run, "--resume"]).AssertOneLineError("--resume needs --checkpoint-dir DIR");
+        AppRunner.Run([.. run, "--checkpoint-dir", folder, "--n-epochs", "1"]).AssertSuccess();
+        AppRunner.Run([.. run, "--checkpoint-dir", folder, "--resume", "--learning-rate", "0.1", "--n-epochs", "2"])
+            .AssertOneLineError("was made with other parameters (learning_rate=0.2 there, 0.1 here)");
+    }
+
     /// <summary>Every entry of the two model zips holds the same bytes (the zips' own timestamps may differ).</summary>
     private static void AssertSameEntries(string expected, string actual)
     {
