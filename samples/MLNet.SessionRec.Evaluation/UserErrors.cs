@@ -15,6 +15,7 @@ internal static class UserErrors
         return e switch
         {
             UsageException => e.Message,
+            Gru4Rec.Gru4RecTrainingDivergedException => e.Message, // the user's parameters, not a bug: the message says which
             FileNotFoundException f => f.FileName != null ? $"file not found: {f.FileName}" : e.Message,
             DirectoryNotFoundException => e.Message,
             InvalidDataException => e.Message,

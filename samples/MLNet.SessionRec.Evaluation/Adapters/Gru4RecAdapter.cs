@@ -14,12 +14,15 @@ internal static class Gru4RecAdapter
     public static TrainedModel Train(TrainingRequest request, ITrainingProgress progress, CancellationToken cancellation)
     {
         var options = request.Gru4Rec.ToOptions();
-        try { options.Validate(progress.Note); }
+        // Warnings (meaningless combinations, a loss that blows up) come from the trainer through the MLContext's log.
+        try { options.Validate(); }
         catch (ArgumentException e) { throw new UsageException($"GRU4Rec parameters: {UserErrors.WithoutParameterName(e)}"); }
         const string name = ModelNames.Gru4Rec;
         int cutoff = request.Cutoffs.Contains(20) ? 20 : request.Cutoffs.Max();
         var epochs = new List<EpochRecord>();
         options.ValidationCutoffs = [cutoff];
+        options.CheckpointDirectory = request.CheckpointDirectory;
+        options.Resume = request.Resume;
         options.OnProgress = p => progress.EpochFraction(name, p.Epoch, p.Fraction);
         options.OnEpoch = report =>
         {
@@ -30,6 +33,7 @@ internal static class Gru4RecAdapter
         };
         // The seed and the device travel through the MLContext, as in any ML.NET pipeline.
         var ml = new MLContext(request.Seed) { GpuDeviceId = UseCuda(request.Device) ? 0 : null, FallbackToCpu = false };
+        ml.Log += (_, e) => { if (e.Kind == ChannelMessageKind.Warning) progress.Note(e.RawMessage); };
         var catalog = ml.SessionRecommendation();
         using var cancel = cancellation.Register(catalog.CancelExecution);
         progress.BeginModel(name, options.NumberOfEpochs);

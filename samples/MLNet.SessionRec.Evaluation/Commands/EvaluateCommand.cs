@@ -30,6 +30,7 @@ internal static class EvaluateCommand
             // Refused before any training: the plot shows GRU4Rec epochs, and baselines have none.
             if (parsed.GetValue(plot) != null && !modelNames.Contains(ModelNames.Gru4Rec))
                 throw new UsageException("--plot needs a GRU4Rec run (add gru4rec to --models).");
+            var (checkpointDir, resume) = shared.ResolveCheckpoint(parsed);
             var settings = new EvaluationSettings(
                 trainPath ?? BundledData.Locate(BundledData.TrainFile),
                 testPath ?? BundledData.Locate(BundledData.TestFile),
@@ -43,7 +44,9 @@ internal static class EvaluateCommand
                 parsed.GetValue(shared.Quiet),
                 parsed.GetValue(report),
                 parsed.GetValue(markdown),
-                parsed.GetValue(plot));
+                parsed.GetValue(plot),
+                checkpointDir,
+                resume);
             // Long CPU work runs off the invocation thread so cancellation (Ctrl+C) stays responsive.
             return Task.Run(() => EvaluationRun.Execute(settings, output, cancellation), cancellation);
         });

@@ -13,6 +13,8 @@ internal sealed class TrainingOptions
     public Option<int> Seed { get; } = new("--seed") { HelpName = "N", Description = "random seed", DefaultValueFactory = _ => 42 };
     public Option<string> Device { get; } = new Option<string>("--device") { Description = "cpu or cuda", DefaultValueFactory = _ => "cpu" }.AcceptOnlyFromAmong("cpu", "cuda");
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "no progress or decoration: plain output for scripts" };
+    public Option<string?> CheckpointDir { get; } = new("--checkpoint-dir") { HelpName = "DIR", Description = "write a GRU4Rec checkpoint to DIR after every epoch (atomically; see docs/gru4rec.md)" };
+    public Option<bool> Resume { get; } = new("--resume") { Description = "continue GRU4Rec from the checkpoint in --checkpoint-dir (same data and parameters; --n-epochs may grow)" };
     public IReadOnlyList<(Gru4RecParameter Parameter, Option<string?> Option)> Gru4Rec { get; } =
         Gru4RecParameters.All.Select(p => (p, new Option<string?>(Gru4RecArguments.OptionName(p)) { HelpName = HelpName(p), Description = Describe(p) })).ToList();
 
@@ -38,6 +40,17 @@ internal sealed class TrainingOptions
         command.Options.Add(Seed);
         command.Options.Add(Device);
         command.Options.Add(Quiet);
+        command.Options.Add(CheckpointDir);
+        command.Options.Add(Resume);
+    }
+
+    /// <summary>The GRU4Rec checkpoint folder and whether to resume from it; --resume needs --checkpoint-dir.</summary>
+    public (string? Directory, bool Resume) ResolveCheckpoint(ParseResult parsed)
+    {
+        string? directory = parsed.GetValue(CheckpointDir);
+        bool resume = parsed.GetValue(Resume);
+        if (resume && directory == null) throw new UsageException("--resume needs --checkpoint-dir DIR (the folder of the checkpoint to continue).");
+        return (directory, resume);
     }
 
     /// <summary>Resolves the GRU4Rec parameters: official RSC15 settings, then --params, then single options.</summary>

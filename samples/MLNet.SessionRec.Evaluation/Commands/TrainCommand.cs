@@ -25,11 +25,12 @@ internal static class TrainCommand
             var names = ModelNames.Parse(parsed.GetValue(models)!);
             if (names.Count != 1) throw new UsageException("train: --models takes exactly one model.");
             ModelStore.CheckOutput(parsed.GetValue(model)!);
+            var (checkpointDir, resume) = shared.ResolveCheckpoint(parsed);
             var trainSet = DataFiles.ReadEvents(parsed.GetValue(train)!, null);
             string? validationPath = parsed.GetValue(validation);
             var validationSet = validationPath != null ? DataFiles.ReadEvents(validationPath, trainSet.Items) : null;
             var request = new TrainingRequest(trainSet, validationSet, "validation", [20], shared.ResolveGru4Rec(parsed),
-                parsed.GetValue(shared.Seed), parsed.GetValue(shared.Device)!, TieMode.Conservative);
+                parsed.GetValue(shared.Seed), parsed.GetValue(shared.Device)!, TieMode.Conservative, checkpointDir, resume);
             bool quiet = parsed.GetValue(shared.Quiet);
             var console = output.CreateConsole();
             var trained = ProgressView.For(console, output.Error, quiet).Run(progress =>

@@ -19,7 +19,9 @@ internal sealed record EvaluationSettings(
     bool Quiet,
     string? ReportJson,
     string? ReportMarkdown,
-    string? Plot);
+    string? Plot,
+    string? CheckpointDirectory = null,
+    bool Resume = false);
 
 /// <summary>The <c>evaluate</c> command: load, train every model, evaluate it, report.</summary>
 internal static class EvaluationRun
@@ -40,7 +42,8 @@ internal static class EvaluationRun
                 $"train {Path.GetFileName(settings.TrainPath)}: {train.EventCount:N0} events, {train.SessionCount:N0} sessions, {train.Items.Count:N0} items; " +
                 $"test {Path.GetFileName(settings.TestPath)}: {test.EventCount:N0} events, {test.SessionCount:N0} sessions"));
 
-        var request = new TrainingRequest(train, validation, validationLabel, settings.Cutoffs, settings.Gru4Rec, settings.Seed, settings.Device, settings.Ties);
+        var request = new TrainingRequest(train, validation, validationLabel, settings.Cutoffs, settings.Gru4Rec, settings.Seed, settings.Device, settings.Ties,
+            settings.CheckpointDirectory, settings.Resume);
         var results = ProgressView.For(console, output.Error, settings.Quiet).Run(progress =>
         {
             var rows = new List<ModelResult>();

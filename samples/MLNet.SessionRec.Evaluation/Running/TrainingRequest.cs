@@ -12,7 +12,9 @@ internal sealed record TrainingRequest(
     Gru4RecArguments Gru4Rec,
     int Seed,
     string Device,
-    TieMode Ties);
+    TieMode Ties,
+    string? CheckpointDirectory = null,
+    bool Resume = false);
 
 /// <summary>What a model reports while it trains.</summary>
 internal interface ITrainingProgress

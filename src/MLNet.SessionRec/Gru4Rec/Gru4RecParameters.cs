@@ -158,6 +158,8 @@ public sealed class Gru4RecParameter
             case int i:
                 return InRange(i) ? null : Problem(i);
             case double d:
+                if (double.IsFinite(d) && Math.Abs(d) > float.MaxValue)
+                    return $"{OfficialName} must be at most {float.MaxValue.ToString("R", CultureInfo.InvariantCulture)}: training computes in float32 (got {Format(d)}).";
                 return double.IsFinite(d) && InRange(d) ? null : Problem(d);
             default:
                 return null;
@@ -205,7 +207,7 @@ public static class Gru4RecParameters
             "size of a separate input embedding (0: one-hot input; only without constrained_embedding; 'layersize' in strings: the first layer's size)"),
         new("constrained_embedding", nameof(Gru4RecTrainer.Options.ConstrainedEmbedding), Gru4RecParameterType.Boolean, true, Gru4RecParameterRange.Any,
             "the output item matrix is also the input embedding (tied weights)"),
-        new("n_epochs", nameof(Gru4RecTrainer.Options.NumberOfEpochs), Gru4RecParameterType.Integer, 10, Gru4RecParameterRange.NonNegative,
+        new("n_epochs", nameof(Gru4RecTrainer.Options.NumberOfEpochs), Gru4RecParameterType.Integer, 10, Gru4RecParameterRange.Positive,
             "passes over the training sessions"),
         new("bpreg", nameof(Gru4RecTrainer.Options.BprMaxRegularization), Gru4RecParameterType.Real, 1.0, Gru4RecParameterRange.NonNegative,
             "weight of the score regularisation of bpr-max"),

@@ -65,6 +65,20 @@ public sealed partial class Gru4RecTrainer
         /// </summary>
         public int? NumberOfThreads { get; set; }
 
+        /// <summary>
+        /// Folder of the training checkpoint: after every epoch the file <c>gru4rec.checkpoint</c> there is rewritten
+        /// atomically with the weights, the optimiser, sampler and random-generator state, the epoch, the parameters and
+        /// a SHA-256 of the training data (the folder is created when missing). Default null: no checkpoints.
+        /// </summary>
+        public string? CheckpointDirectory { get; set; }
+
+        /// <summary>
+        /// Continue from the checkpoint in <see cref="CheckpointDirectory"/> (from epoch 1 when there is none yet): the
+        /// result equals the uninterrupted run on the CPU. A checkpoint of other data or other parameters (all but
+        /// n_epochs) is refused. Default false.
+        /// </summary>
+        public bool Resume { get; set; }
+
         /// <summary>Cut-offs of the per-epoch validation Recall@K / MRR@K. Default 20.</summary>
         public int[] ValidationCutoffs { get; set; } = [20];
 
@@ -110,6 +124,9 @@ public sealed partial class Gru4RecTrainer
             if (NumberOfSamples == 0 && BatchSize < 2)
                 throw new ArgumentException("n_sample=0 with batch_size=1 leaves no negative item to train against; use n_sample > 0 or batch_size >= 2.", nameof(NumberOfSamples));
             if (NumberOfThreads < 0) throw new ArgumentException($"NumberOfThreads must be zero or positive (got {NumberOfThreads}).", nameof(NumberOfThreads));
+            if (Resume && string.IsNullOrWhiteSpace(CheckpointDirectory))
+                throw new ArgumentException("Resume needs a CheckpointDirectory to resume from.", nameof(Resume));
+            if (CheckpointDirectory is { Length: 0 }) throw new ArgumentException("CheckpointDirectory is empty (null: no checkpoints).", nameof(CheckpointDirectory));
             if (ValidationCutoffs is null || ValidationCutoffs.Length == 0 || ValidationCutoffs.Any(k => k < 1))
                 throw new ArgumentException("ValidationCutoffs must hold at least one positive cut-off.", nameof(ValidationCutoffs));
             if (warn == null) return;

@@ -41,6 +41,9 @@ internal sealed class AdagradMomentum : IDisposable
         return st;
     }
 
+    /// <summary>Whether <paramref name="parameter"/> has been updated (has optimiser state) yet.</summary>
+    public bool HasState(Tensor parameter) => _state.ContainsKey(parameter);
+
     /// <summary>Accumulator and velocity of a parameter (for tests and checkpoints).</summary>
     public (Tensor Acc, Tensor? Vel) GetState(Tensor parameter) => State(parameter);
 

@@ -32,6 +32,15 @@ internal sealed class Gru4RecTrainingLoop : IDisposable
     private readonly long _eventsPerEpoch;
 
     /// <summary>
+    /// Mini-batches between two checks that the running loss is finite. Each check is one read of a device scalar (one
+    /// host sync); the weights' blow-up reaches the loss at the next step, so divergence is seen within this many steps.
+    /// </summary>
+    internal const int DivergenceCheckInterval = 64;
+
+    /// <summary>An epoch whose mean loss exceeds this many times the reference (see <see cref="CheckExplosion"/>) is warned about.</summary>
+    internal const double ExplosionFactor = 2.0;
+
+    /// <summary>
     /// A loop with the run's <paramref name="randomness"/>: its device generator for dropout, and the sample cache of
     /// its device (host alias draws on the CPU, device draws elsewhere).
     /// </summary>
@@ -82,6 +91,8 @@ internal sealed class Gru4RecTrainingLoop : IDisposable
         options = options.Clone();
         options.Validate(host.Warn);
         CheckData(train, validation, options);
+        // Before any work: a checkpoint folder that cannot take the file fails now, not after the first epoch.
+        string? checkpoint = options.CheckpointDirectory is { } folder ? Gru4RecCheckpoint.Prepare(folder) : null;
         var device = host.Device;
         int threads = options.NumberOfThreads ?? 1;
         int previousThreads = get_num_threads();
@@ -98,14 +109,27 @@ internal sealed class Gru4RecTrainingLoop : IDisposable
         try
         {
             using var loop = new Gru4RecTrainingLoop(model.Network, train, randomness);
-            for (int epoch = 1; epoch <= options.NumberOfEpochs; epoch++)
+            byte[]? dataHash = checkpoint is null ? null : Gru4RecCheckpoint.HashData(train);
+            if (checkpoint is not null) loop.Samples?.EnableCheckpoints();
+            int done = 0;
+            if (options.Resume && File.Exists(checkpoint))
+            {
+                done = Gru4RecCheckpoint.Restore(checkpoint, options, dataHash!, loop, randomness);
+                host.Log?.Invoke($"GRU4Rec: resumed from the checkpoint after epoch {done} of {options.NumberOfEpochs}.");
+            }
+            else if (options.Resume)
+            {
+                host.Log?.Invoke($"GRU4Rec: no checkpoint in {options.CheckpointDirectory} yet: training from epoch 1.");
+            }
+            for (int epoch = done + 1; epoch <= options.NumberOfEpochs; epoch++)
             {
                 var (loss, events, seconds) = loop.Epoch(train, epoch, host.CheckAlive);
-                if (double.IsNaN(loss)) throw new InvalidOperationException($"GRU4Rec training diverged: NaN loss in epoch {epoch} (try a lower learning_rate).");
+                if (loop.CheckExplosion(epoch, loss) is { } warning) host.Warn?.Invoke(warning);
                 var metrics = validation is null ? null : Validate(model, validation, options.ValidationCutoffs);
                 var report = new Gru4RecEpochReport(epoch, loss, seconds, events / Math.Max(seconds, 1e-9), metrics);
                 host.Log?.Invoke(report.ToString());
                 options.OnEpoch?.Invoke(report);
+                if (checkpoint is not null) Gru4RecCheckpoint.Write(checkpoint, epoch, options, dataHash!, loop, randomness);
             }
         }
         catch
@@ -165,8 +189,56 @@ internal sealed class Gru4RecTrainingLoop : IDisposable
     /// <summary>The diagonal mask of a batch of <paramref name="b"/> rows (null for losses without one), for tests.</summary>
     internal Tensor? DiagonalMask(int b) => ForBatchSize(b).DiagonalMask;
 
-    /// <summary>The sample cache (null with n_sample=0), for tests.</summary>
+    /// <summary>The sample cache (null with n_sample=0), for tests and checkpoints.</summary>
     internal SampleCache? Samples => _samples;
+
+    /// <summary>The network under training (checkpoints).</summary>
+    internal Gru4RecNetwork Network => _net;
+
+    /// <summary>The optimiser and its state (checkpoints).</summary>
+    internal AdagradMomentum Optimizer => _optimizer;
+
+    /// <summary>The loss of the run's first mini-batch, before any update: the untrained network's loss (null before it).</summary>
+    internal double? InitialLoss { get; set; }
+
+    /// <summary>The lowest mean loss of an epoch so far (infinity before the first).</summary>
+    internal double LowestEpochLoss { get; set; } = double.PositiveInfinity;
+
+    /// <summary>
+    /// The warning for an epoch whose mean <paramref name="loss"/> is more than <see cref="ExplosionFactor"/> times the
+    /// lower of the untrained network's loss (the first mini-batch's) and the lowest earlier epoch's: a run that
+    /// learns stays below both, so this is a blow-up that has not (yet) reached infinity. Null when the loss is fine.
+    /// </summary>
+    internal string? CheckExplosion(int epoch, double loss)
+    {
+        double reference = Math.Min(InitialLoss ?? double.PositiveInfinity, LowestEpochLoss);
+        LowestEpochLoss = Math.Min(LowestEpochLoss, loss);
+        if (!(reference > 0) || double.IsInfinity(reference) || !double.IsFinite(loss) || loss <= ExplosionFactor * reference) return null;
+        string which = reference == InitialLoss ? "the untrained network's (first mini-batch)" : "the lowest earlier epoch's";
+        return FormattableString.Invariant($"GRU4Rec epoch {epoch}: the mean loss {loss:G4} is more than {ExplosionFactor:0.#} times {which} {reference:G4}: the training is blowing up. {Hint(_o)}");
+    }
+
+    /// <summary>The likely causes of a blow-up among the parameters, by official and .NET name, with their values.</summary>
+    internal static string Hint(Gru4RecTrainer.Options o)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        string hint = $"Likely cause: too high a learning_rate (LearningRate, here {o.LearningRate.ToString("R", inv)})";
+        if (o.Momentum > 0) hint += $" with momentum (Momentum, here {o.Momentum.ToString("R", inv)})";
+        if (o.Loss == Gru4RecLoss.BprMax)
+            hint += $", or too high a bpreg (BprMaxRegularization, here {o.BprMaxRegularization.ToString("R", inv)}) or elu_param (EluAlpha, here {o.EluAlpha.ToString("R", inv)})";
+        return hint + ": lower it and train again.";
+    }
+
+    // One host read of the running loss sum: non-finite once any step's loss was (the losses are not negative).
+    private void CheckFinite(Tensor lossSum, int epoch, long steps)
+    {
+        double sum = lossSum.item<float>();
+        if (epoch == 1 && steps == 1 && InitialLoss is null && double.IsFinite(sum)) InitialLoss = sum;
+        if (!double.IsFinite(sum))
+            throw new Gru4RecTrainingDivergedException(
+                $"GRU4Rec training diverged: the loss became {(double.IsNaN(sum) ? "NaN" : "infinite")} in epoch {epoch} by mini-batch {steps} " +
+                $"(checked every {DivergenceCheckInterval}); no model was produced. {Hint(_o)}", epoch, steps);
+    }
 
     /// <summary>
     /// The logQ correction subtracted from the scores of columns <paramref name="y"/> (training, cross-entropy only):
@@ -214,6 +286,7 @@ internal sealed class Gru4RecTrainingLoop : IDisposable
                 Step(batcher, b, state, next, gathered, lossSum);
                 events += b;
                 steps++;
+                if (steps % DivergenceCheckInterval == 0 || (epoch == 1 && steps == 1 && InitialLoss is null)) CheckFinite(lossSum, epoch, steps);
                 if (_o.OnProgress is { } progress && steps % 16 == 0)
                     progress(new Gru4RecEpochProgress(epoch, Math.Min(1.0, events / (double)Math.Max(1, _eventsPerEpoch))));
             }
@@ -222,7 +295,10 @@ internal sealed class Gru4RecTrainingLoop : IDisposable
         {
             if (state is not null) foreach (var h in state) h.Dispose();
         }
-        double loss = steps > 0 ? lossSum.item<float>() / steps : double.NaN;
+        if (steps == 0) return (double.NaN, 0, watch.Elapsed.TotalSeconds);
+        CheckFinite(lossSum, epoch, steps);
+        CheckWeights(epoch, steps);
+        double loss = lossSum.item<float>() / steps;
         return (loss, events, watch.Elapsed.TotalSeconds);
     }
 
@@ -260,6 +336,21 @@ internal sealed class Gru4RecTrainingLoop : IDisposable
             for (int i = 0; i < state.Length; i++) state[i].copy_(next[i]); // BPTT 1: carry values, not the graph
             lossSum.add_(loss.detach());
         }
+    }
+
+    /// <summary>
+    /// At the end of an epoch, one reduction over every weight on the device and one host read: a non-finite item row
+    /// reaches the loss only when its item comes up again, and a model with one could be saved but not loaded.
+    /// </summary>
+    private void CheckWeights(int epoch, long steps)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var weights = _net.NamedTensors();
+        if (stack(weights.Select(w => w.Tensor.isfinite().all()).ToArray()).all().item<bool>()) return;
+        string name = weights.First(w => !w.Tensor.isfinite().all().item<bool>()).Name;
+        throw new Gru4RecTrainingDivergedException(
+            $"GRU4Rec training diverged: the weight {name} became non-finite in epoch {epoch} (found at its end, mini-batch {steps}); no model was produced. {Hint(_o)}", epoch, steps);
     }
 
     public void Dispose()

@@ -30,6 +30,7 @@ internal sealed class SampleCache : IDisposable
     private readonly Generator? _generator;      // device source: null = the device's default generator
     private Tensor? _cache;
     private int _pointer;
+    private byte[]? _stateBeforeRefill;          // host source: the Random's state the current cache was drawn from (checkpoints)
 
     /// <summary>A host-drawn cache (alias method, <paramref name="random"/>), uploaded to <paramref name="device"/> per refill.</summary>
     public SampleCache(long[] supports, double alpha, int nSample, Random random, Device device, int cacheSize = DefaultCacheSize)
@@ -167,12 +168,75 @@ internal sealed class SampleCache : IDisposable
         }
         else
         {
+            if (_checkpointable) _stateBeforeRefill = RandomState.Capture(_random!);
             for (int i = 0; i < _buffer!.Length; i++) _buffer[i] = Draw();
             _cache = torch.tensor(_buffer, dtype: ScalarType.Int64, device: _device);
         }
         _cache = _cache.DetachFromDisposeScope();
         _pointer = 0;
         Refills++;
+    }
+
+    private bool _checkpointable;
+
+    /// <summary>
+    /// Makes <see cref="WriteState"/> possible: from now on each host refill first notes the generator's state (a copy of
+    /// a few hundred bytes per refill). Call before the first <see cref="Next"/>.
+    /// </summary>
+    public void EnableCheckpoints() => _checkpointable = true;
+
+    /// <summary>
+    /// Writes where the sampler is: refills, position in the cache, and the cache itself: for host draws the
+    /// generator's state before the last refill (the cache is drawn again from it on restore, which also leaves the
+    /// generator where it is now), for device draws the cached indices.
+    /// </summary>
+    public void WriteState(BinaryWriter writer)
+    {
+        writer.Write(Refills);
+        writer.Write(_pointer);
+        writer.Write(_cache is not null);
+        if (_cache is null) return;
+        if (_cdf is null)
+        {
+            var state = _stateBeforeRefill ?? throw new InvalidOperationException("EnableCheckpoints was not called before sampling.");
+            writer.Write(state.Length);
+            writer.Write(state);
+            return;
+        }
+        using var cpu = _cache.cpu().contiguous();
+        writer.Write(cpu.bytes.Length);
+        writer.Write(cpu.bytes);
+    }
+
+    /// <summary>Restores the state written by <see cref="WriteState"/> into a fresh cache of the same data and settings.</summary>
+    public void ReadState(BinaryReader reader)
+    {
+        int refills = reader.ReadInt32(), pointer = reader.ReadInt32();
+        bool hasCache = reader.ReadBoolean();
+        if (pointer < 0 || pointer > Rows || refills < 0 || hasCache != refills > 0) throw new InvalidDataException("The checkpoint's sampler state does not fit this sampler.");
+        if (hasCache)
+        {
+            int length = reader.ReadInt32();
+            if (length < 0 || length > (_cdf is null ? 1 << 20 : (long)Rows * NSample * sizeof(long))) throw new InvalidDataException("The checkpoint's sampler state does not fit this sampler.");
+            byte[] data = reader.ReadBytes(length);
+            if (data.Length != length) throw new EndOfStreamException();
+            if (_cdf is null)
+            {
+                RandomState.Restore(_random!, data);
+                Refill(); // the same draws again: the cache as it was, the generator where it was
+            }
+            else
+            {
+                if (length != (long)Rows * NSample * sizeof(long)) throw new InvalidDataException("The checkpoint's sampler state does not fit this sampler.");
+                var host = empty((long)Rows * NSample, ScalarType.Int64);
+                host.bytes = data;
+                _cache?.Dispose();
+                if (_device.type == DeviceType.CPU) _cache = host.DetachFromDisposeScope();
+                else using (host) _cache = host.to(_device).DetachFromDisposeScope();
+            }
+        }
+        _pointer = hasCache ? pointer : Rows;
+        Refills = refills;
     }
 
     public void Dispose()
