@@ -67,7 +67,8 @@ internal static class EvaluationRun
         }
         if (settings.ReportMarkdown != null)
         {
-            File.WriteAllText(settings.ReportMarkdown, ResultTable.Markdown(results, settings.Cutoffs));
+            string markdown = ResultTable.Markdown(results, settings.Cutoffs);
+            FileChecks.WriteAtomically(settings.ReportMarkdown, "markdown report", stream => stream.Write(new System.Text.UTF8Encoding(false).GetBytes(markdown)));
             if (!settings.Quiet) console.MarkupLine(Markup.Escape($"markdown: {settings.ReportMarkdown}"));
         }
         if (settings.Plot != null)
