@@ -24,6 +24,7 @@ internal static class RecommendCommand
             int k = parsed.GetValue(top);
             if (k <= 0) throw new UsageException("--top must be positive.");
             string source = parsed.GetValue(input)!, modelPath = parsed.GetValue(model)!;
+            FileChecks.Input(model.Name, modelPath);
             if (source != "-") FileChecks.Input(input.Name, source);
             using var recommender = ModelStore.Load(modelPath);
             using var lines = source == "-"

@@ -41,7 +41,7 @@ internal static class TrainCommand
                 ModelFactory.Train(names[0], request, progress, cancellation));
             ModelStore.Save(trained, trainSet, path);
             (trained.Model as IDisposable)?.Dispose();
-            if (!quiet) console.MarkupLine(Markup.Escape($"saved {names[0]} ({trainSet.Items.Count:N0} items, trained in {trained.TrainSeconds:0.0} s) to {path}"));
+            if (!quiet) console.MarkupLine(Markup.Escape($"saved {names[0]} ({trainSet.Items.Count:N0} items, trained in {trained.TrainSeconds:0.0} s) to {UserText.Escape(path)}"));
             return 0;
         }, cancellation));
         return command;
