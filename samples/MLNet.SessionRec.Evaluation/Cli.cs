@@ -69,7 +69,7 @@ public static class Cli
         {
             loaded = directory is not null ? LibTorch.Load(directory) : LibTorch.LoadFromEnvironment();
         }
-        catch (Exception e) when (e is ArgumentException or IOException or NotSupportedException or InvalidOperationException or DllNotFoundException)
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or NotSupportedException or InvalidOperationException or DllNotFoundException)
         {
             throw new UsageException(directory is not null ? $"{CommandTree.LibTorchOption}: {e.Message}" : e.Message);
         }

@@ -28,8 +28,18 @@ public sealed class FaultInjectionTests
         byte[] old = File.ReadAllBytes(target);
         string[] overwrite = ["train", "-q", "--models", "sr", "--train", Train, "-o", target];
         Run(overwrite).AssertSuccess();
+        // A warm run, timed: its whole length and how long its temporary file exists (the write, until the rename).
         var watch = Stopwatch.StartNew();
-        Run(overwrite).AssertSuccess();
+        double write;
+        using (var process = Process.Start(StartInfo(overwrite))!)
+        {
+            while (!process.HasExited && !TempExists(dir.Path)) Thread.Sleep(1);
+            double opened = watch.Elapsed.TotalSeconds;
+            while (TempExists(dir.Path)) Thread.Sleep(1);
+            write = Math.Max(watch.Elapsed.TotalSeconds - opened, 0.005);
+            process.WaitForExit();
+            Assert.AreEqual(0, process.ExitCode);
+        }
         double full = watch.Elapsed.TotalSeconds;
         var random = new Random(20261201);
         int kept = 0, replaced = 0, finished = 0, duringWrite = 0, temps = 0;
@@ -42,10 +52,11 @@ public sealed class FaultInjectionTests
                 if (round % 2 == 0) killed = !process.WaitForExit(TimeSpan.FromSeconds(full * random.NextDouble()));
                 else
                 {
-                    // Wait for the temporary file, then kill within the next 0-20 ms.
-                    while (!process.HasExited && !Directory.EnumerateFiles(dir.Path, ".model.zip.*.tmp").Any()) Thread.Sleep(1);
-                    killed = !process.WaitForExit(TimeSpan.FromMilliseconds(20 * random.NextDouble()));
-                    if (killed && Directory.EnumerateFiles(dir.Path, ".model.zip.*.tmp").Any()) duringWrite++;
+                    // Wait for the temporary file, then kill within 1.3 times the time it lived in the warm run:
+                    // most kills hit the write, some land after the rename.
+                    while (!process.HasExited && !TempExists(dir.Path)) Thread.Sleep(1);
+                    killed = !process.WaitForExit(TimeSpan.FromSeconds(1.3 * write * random.NextDouble()));
+                    if (killed && TempExists(dir.Path)) duringWrite++;
                 }
                 if (killed) process.Kill(entireProcessTree: true);
                 else finished++;
@@ -69,7 +80,7 @@ public sealed class FaultInjectionTests
                 temps++;
             }
         }
-        TestContext.WriteLine($"warm run {full:0.00} s; 20 rounds: {20 - finished} killed ({duringWrite} with the temporary file present), " +
+        TestContext.WriteLine($"warm run {full:0.00} s, temporary file for {write:0.000} s; 20 rounds: {20 - finished} killed ({duringWrite} with the temporary file present), " +
             $"{finished} ended first; old model kept {kept}, new model {replaced}; temporary files left by kills {temps}");
         Assert.AreEqual(20, kept + replaced);
         Assert.IsGreaterThan(0, duringWrite, "no kill hit the write: the test did not test the write");
@@ -123,6 +134,8 @@ public sealed class FaultInjectionTests
         Assert.AreEqual(130, process.ExitCode, stderr.Result);
         Assert.AreEqual("cancelled", stderr.Result.Trim());
     }
+
+    private static bool TempExists(string dir) => Directory.EnumerateFiles(dir, ".model.zip.*.tmp").Any();
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);

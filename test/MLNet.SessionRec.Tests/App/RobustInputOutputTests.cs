@@ -104,6 +104,22 @@ public sealed class RobustInputOutputTests
         Assert.IsFalse(File.Exists(dir.File("z.zip")));
     }
 
+    /// <summary>The version file beside a --libtorch folder is read by its head only: a link to /dev/zero is refused.</summary>
+    [TestMethod]
+    public void A_libtorch_version_file_is_read_bounded()
+    {
+        if (!File.Exists("/dev/zero")) Assert.Inconclusive("needs /dev/zero");
+        using var dir = new AppRunner.TempDir();
+        foreach (string name in new[] { "version.py", "build-version" })
+        {
+            string lib = Path.Combine(dir.Path, name.Replace('.', '-'), "lib");
+            Directory.CreateDirectory(lib);
+            File.CreateSymbolicLink(Path.Combine(lib, "..", name), "/dev/zero");
+            var e = Assert.ThrowsExactly<InvalidDataException>(() => MLNet.SessionRec.Gru4Rec.LibTorch.ReadVersion(lib));
+            StringAssert.Contains(e.Message, $"{name}:1: the line is longer than 65,536 characters");
+        }
+    }
+
     [TestMethod]
     public void A_bom_on_stdin_reads_like_a_file_with_a_bom()
     {
