@@ -19,7 +19,7 @@ public sealed class BoundedLineReader : IDisposable
     private readonly char[] _buffer = new char[1 << 14];
     private readonly System.Text.StringBuilder _line = new();
     private int _position, _length;
-    private bool _started, _ended, _broken;
+    private bool _started, _ended, _skipLineFeed, _broken;
 
     /// <summary>Reads lines of <paramref name="reader"/>; <paramref name="name"/> names the source in errors.</summary>
     public BoundedLineReader(TextReader reader, string name, int maxLineLength = DefaultMaxLineLength, bool leaveOpen = false)
@@ -53,16 +53,24 @@ public sealed class BoundedLineReader : IDisposable
     public long LineNumber { get; private set; }
 
     /// <summary>The next line without its terminator, or null at the end.</summary>
-    public string? ReadLine() => ReadLineCore(null, default).GetAwaiter().GetResult();
+    public string? ReadLine()
+    {
+        ObjectDisposedException.ThrowIf(_broken, this);
+        _line.Clear();
+        bool any = false;
+        while (true)
+        {
+            if (_position == _length && (_ended || !Accept(_reader.Read(_buffer, 0, _buffer.Length)))) return any ? Complete() : null;
+            if (Scan(ref any)) return Complete();
+        }
+    }
 
     /// <summary>
     /// The next line, waiting for input only as long as <paramref name="cancellation"/> allows: a cancelled wait throws
     /// <see cref="OperationCanceledException"/> even while the underlying read (e.g. of a terminal) still blocks. After
     /// that the reader cannot be used again.
     /// </summary>
-    public ValueTask<string?> ReadLineAsync(CancellationToken cancellation) => ReadLineCore(cancellation, cancellation);
-
-    private async ValueTask<string?> ReadLineCore(CancellationToken? wait, CancellationToken cancellation)
+    public async ValueTask<string?> ReadLineAsync(CancellationToken cancellation)
     {
         ObjectDisposedException.ThrowIf(_broken, this);
         _line.Clear();
@@ -71,60 +79,71 @@ public sealed class BoundedLineReader : IDisposable
         {
             if (_position == _length)
             {
-                if (_ended || !await Fill(wait, cancellation)) break;
+                if (_ended) return any ? Complete() : null;
+                int read;
+                try
+                {
+                    // A console or pipe read does not observe the token itself: stop waiting for it instead.
+                    read = await Task.Run(() => _reader.Read(_buffer, 0, _buffer.Length), CancellationToken.None).WaitAsync(cancellation).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    _broken = true; // the abandoned read may still fill the buffer
+                    throw;
+                }
+                if (!Accept(read)) return any ? Complete() : null;
             }
-            int start = _position;
-            int found = _buffer.AsSpan(_position, _length - _position).IndexOfAny('\n', '\r');
-            int stop = found < 0 ? -1 : _position + found;
-            int end = stop < 0 ? _length : stop;
-            if (_line.Length + (end - start) > MaxLineLength)
-                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                    $"{Name}:{LineNumber + 1}: the line is longer than {MaxLineLength:N0} characters (a binary file, or not line-based text?)."));
-            _line.Append(_buffer, start, end - start);
-            any = true;
-            _position = end;
-            if (stop < 0) continue;
-            _position++;
-            if (_buffer[stop] == '\r')
-            {
-                // \r\n is one terminator; the \n may be in the next block.
-                if (_position == _length && !_ended) await Fill(wait, cancellation);
-                if (_position < _length && _buffer[_position] == '\n') _position++;
-            }
-            LineNumber++;
-            return _line.ToString();
+            if (Scan(ref any)) return Complete();
         }
-        if (!any) return null;
-        LineNumber++;
-        return _line.ToString();
     }
 
-    private async ValueTask<bool> Fill(CancellationToken? wait, CancellationToken cancellation)
+    // Takes a block of `read` characters into the buffer (a BOM at the very start skipped); false at the end, after
+    // which the source is not read again (a terminal would wait for more after Ctrl+D).
+    private bool Accept(int read)
     {
-        int read;
-        if (wait is null) read = _reader.Read(_buffer, 0, _buffer.Length);
-        else
-        {
-            try
-            {
-                // A console or pipe read does not observe the token itself: stop waiting for it instead.
-                read = await Task.Run(() => _reader.Read(_buffer, 0, _buffer.Length), CancellationToken.None).WaitAsync(cancellation).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                _broken = true; // the abandoned read may still fill the buffer
-                throw;
-            }
-        }
         _position = 0;
         _length = read;
-        if (read == 0) { _ended = true; return false; }
+        if (read == 0) return !(_ended = true);
         if (!_started)
         {
             _started = true;
             if (_buffer[0] == '\uFEFF') _position = 1;
         }
-        return _position < _length || await Fill(wait, cancellation);
+        return true;
+    }
+
+    // Moves buffered characters into the line; true when its terminator was reached.
+    private bool Scan(ref bool any)
+    {
+        if (_skipLineFeed && _position < _length)
+        {
+            // The \n of a \r\n split between two blocks.
+            if (_buffer[_position] == '\n') _position++;
+            _skipLineFeed = false;
+        }
+        var rest = _buffer.AsSpan(_position, _length - _position);
+        int found = rest.IndexOfAny('\n', '\r');
+        int take = found < 0 ? rest.Length : found;
+        if (_line.Length + take > MaxLineLength)
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                $"{Name}:{LineNumber + 1}: the line is longer than {MaxLineLength:N0} characters (a binary file, or not line-based text?)."));
+        _line.Append(rest[..take]);
+        any |= take > 0;
+        _position += take;
+        if (found < 0) return false;
+        _position++;
+        if (rest[found] == '\r')
+        {
+            if (_position == _length) _skipLineFeed = true;
+            else if (_buffer[_position] == '\n') _position++;
+        }
+        return true;
+    }
+
+    private string Complete()
+    {
+        LineNumber++;
+        return _line.ToString();
     }
 
     /// <summary>Disposes the underlying reader unless it was left open.</summary>

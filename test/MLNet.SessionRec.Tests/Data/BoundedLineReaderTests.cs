@@ -7,7 +7,7 @@ public sealed class BoundedLineReaderTests
 {
     /// <summary>The lines are those of <see cref="TextReader.ReadLine"/>, whatever the terminators and block boundaries.</summary>
     [TestMethod]
-    public void Lines_are_those_of_ReadLine_across_block_boundaries()
+    public async Task Lines_are_those_of_ReadLine_across_block_boundaries()
     {
         var random = new Random(7);
         string[] pieces = ["a", "bc", "\n", "\r\n", "\r", "", "\t", "é", new string('x', 16383)];
@@ -22,7 +22,23 @@ public sealed class BoundedLineReaderTests
             for (string? line = bounded.ReadLine(); line != null; line = bounded.ReadLine()) actual.Add(line);
             CollectionAssert.AreEqual(expected, actual, $"round {round}");
             Assert.AreEqual(expected.Count, bounded.LineNumber);
+            Assert.IsNull(bounded.ReadLine(), "the end stays the end");
+            var awaited = new List<string>();
+            using var asynchronous = new BoundedLineReader(new StringReader(text), "text");
+            for (string? line = await asynchronous.ReadLineAsync(CancellationToken.None); line != null; line = await asynchronous.ReadLineAsync(CancellationToken.None)) awaited.Add(line);
+            CollectionAssert.AreEqual(expected, awaited, $"round {round}, async");
         }
+    }
+
+    /// <summary>A \r\n whose \r ends one 16 Ki block and whose \n starts the next is one terminator.</summary>
+    [TestMethod]
+    public void A_crlf_split_between_blocks_is_one_terminator()
+    {
+        using var reader = new BoundedLineReader(new StringReader(new string('x', 16383) + "\r\nb\r\n"), "text");
+        Assert.AreEqual(16383, reader.ReadLine()!.Length);
+        Assert.AreEqual("b", reader.ReadLine());
+        Assert.IsNull(reader.ReadLine());
+        Assert.AreEqual(2, reader.LineNumber);
     }
 
     [TestMethod]
