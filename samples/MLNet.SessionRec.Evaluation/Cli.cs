@@ -29,7 +29,7 @@ public static class Cli
         {
             // Some parser messages span lines (e.g. the list of allowed values): keep to one line.
             string message = string.Join(" ", parsed.Errors[0].Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-            error.WriteLine($"error: {message} (see --help)");
+            error.WriteLine($"error: {UserText.Escape(message)} (see --help)");
             return UsageExitCode;
         }
         try
@@ -44,7 +44,8 @@ public static class Cli
         }
         catch (Exception e) when (UserErrors.Describe(e) is { } message)
         {
-            error.WriteLine($"error: {message}");
+            // Messages quote ids, headers and paths from the user: escaped, so they cannot act on the terminal.
+            error.WriteLine($"error: {UserText.Escape(message)}");
             // SESSIONREC_DEBUG=1 shows the full exception, for reporting bugs behind a user-facing message.
             if (Environment.GetEnvironmentVariable("SESSIONREC_DEBUG") == "1") error.WriteLine(e);
             return UserErrorExitCode;
@@ -68,7 +69,7 @@ public static class Cli
         {
             loaded = directory is not null ? LibTorch.Load(directory) : LibTorch.LoadFromEnvironment();
         }
-        catch (Exception e) when (e is ArgumentException or IOException or NotSupportedException or InvalidOperationException or DllNotFoundException)
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or NotSupportedException or InvalidOperationException or DllNotFoundException)
         {
             throw new UsageException(directory is not null ? $"{CommandTree.LibTorchOption}: {e.Message}" : e.Message);
         }

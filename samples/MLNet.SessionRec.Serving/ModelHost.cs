@@ -60,7 +60,7 @@ public sealed class ModelHost(SessionRecommenderPool pool, IOptions<ServingOptio
         }
     }
 
-    /// <summary>Trains SR (sequential rules) on a SessionId/ItemId/Time file and saves it at <paramref name="modelPath"/> (temporary file + rename).</summary>
+    /// <summary>Trains SR (sequential rules) on a SessionId/ItemId/Time file and saves it at <paramref name="modelPath"/> atomically (<c>AtomicFile</c>: temporary file in the same folder, flushed, renamed).</summary>
     public static void TrainDefaultModel(MLContext mlContext, string trainPath, string modelPath, ILogger? log = null)
     {
         if (!File.Exists(trainPath)) throw new FileNotFoundException($"No model at {modelPath} and no training data at {trainPath}.", trainPath);
@@ -73,8 +73,7 @@ public sealed class ModelHost(SessionRecommenderPool pool, IOptions<ServingOptio
         ], separatorChar: '\t', hasHeader: true).Load(trainPath);
         using var model = mlContext.SessionRecommendation().Trainers.SequentialRules().Fit(events);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(modelPath))!);
-        string temp = modelPath + $".{Environment.ProcessId}.tmp";
-        mlContext.Model.Save(model, events.Schema, temp);
-        File.Move(temp, modelPath, overwrite: true);
+        // Atomic: the file watcher never sees a partial model, and a crash leaves no half-written file behind.
+        MLNet.SessionRec.Data.AtomicFile.Write(modelPath, stream => mlContext.Model.Save(model, events.Schema, stream));
     }
 }

@@ -28,26 +28,19 @@ internal static class ModelStore
     /// <summary>
     /// Writes <paramref name="model"/> to <paramref name="path"/> as an ML.NET model zip: the library's session
     /// recommendation transformer over the model, with an input schema of one text-vector column
-    /// <c>ItemId</c> (the session's items so far), so <c>mlContext.Model.Load</c> gives it back.
+    /// <c>ItemId</c> (the session's items so far), so <c>mlContext.Model.Load</c> gives it back. The write is atomic
+    /// (<see cref="AtomicFile"/>): a kill or a full disk leaves the previous file at <paramref name="path"/> intact.
     /// </summary>
     public static void Save(TrainedModel model, SessionDataset train, string path)
     {
         if (model.Model.Items.Count != train.Items.Count)
             throw new InvalidOperationException($"The model knows {model.Model.Items.Count} items, its training data {train.Items.Count}.");
-        CheckOutput(path);
         var ml = new MLContext();
         // Not disposed: the transformer would dispose the model, which belongs to the caller.
         var transformer = ml.SessionRecommendation().CreateTransformer(model.Model);
         var schema = new DataViewSchema.Builder();
         schema.AddColumn(DefaultColumns.ItemId, new VectorDataViewType(TextDataViewType.Instance));
-        ml.Model.Save(transformer, schema.ToSchema(), path);
-    }
-
-    /// <summary>Refuses an output path whose directory does not exist (checked before training, not after).</summary>
-    public static void CheckOutput(string path)
-    {
-        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory != null && !Directory.Exists(directory)) throw new UsageException($"--output: directory not found: {directory}");
+        FileChecks.WriteAtomically(path, "model", stream => ml.Model.Save(transformer, schema.ToSchema(), stream));
     }
 
     /// <summary>Loads a model zip; a file that is not a loadable model is a user error naming the file.</summary>

@@ -30,11 +30,22 @@ internal static class EvaluateCommand
             // Refused before any training: the plot shows GRU4Rec epochs, and baselines have none.
             if (parsed.GetValue(plot) != null && !modelNames.Contains(ModelNames.Gru4Rec))
                 throw new UsageException("--plot needs a GRU4Rec run (add gru4rec to --models).");
+            trainPath ??= BundledData.Locate(BundledData.TrainFile);
+            testPath ??= BundledData.Locate(BundledData.TestFile);
+            string? validationPath = parsed.GetValue(validation);
+            // Before any work: inputs are files, no output overwrites an input, every output can be written.
+            FileChecks.Input(train.Name, trainPath);
+            FileChecks.Input(test.Name, testPath);
+            if (validationPath != null) FileChecks.Input(validation.Name, validationPath);
+            FileChecks.Outputs(
+                [(train.Name, trainPath), (test.Name, testPath), (validation.Name, validationPath), (shared.Params.Name, parsed.GetValue(shared.Params))],
+                [(report.Name, parsed.GetValue(report)), (markdown.Name, parsed.GetValue(markdown)), (plot.Name, parsed.GetValue(plot))],
+                createFolders: true);
             var (checkpointDir, resume) = shared.ResolveCheckpoint(parsed);
             var settings = new EvaluationSettings(
-                trainPath ?? BundledData.Locate(BundledData.TrainFile),
-                testPath ?? BundledData.Locate(BundledData.TestFile),
-                parsed.GetValue(validation),
+                trainPath,
+                testPath,
+                validationPath,
                 modelNames,
                 OptionValues.Cutoffs(parsed.GetValue(cutoffs)!),
                 OptionValues.Ties(parsed.GetValue(ties)!),

@@ -1,5 +1,6 @@
 namespace MLNet.SessionRec.EvaluationApp.Commands;
 
+using MLNet.SessionRec.Data;
 using MLNet.SessionRec.EvaluationApp.Adapters;
 
 /// <summary>Reads events line by line (header with SessionId and ItemId) and answers each through its session's state.</summary>
@@ -8,38 +9,54 @@ internal static class EventStream
     /// <summary>Live model states kept at most; older sessions keep only their item history (see <see cref="LiveSessions"/>).</summary>
     public const int DefaultMaxLiveSessions = 1024;
 
-    /// <summary>Writes one TSV line per event; returns the number of events with unknown items.</summary>
+    /// <summary>
+    /// Writes one TSV line per event; returns the number of events with unknown items. Lines are read with a bounded
+    /// length (<see cref="BoundedLineReader"/>), a leading BOM is skipped (also on stdin), and a wait for input ends
+    /// when <paramref name="cancellation"/> fires.
+    /// </summary>
     public static long Recommend(TextReader reader, string name, ILoadedRecommender recommender, int top, TextWriter output,
+        CancellationToken cancellation, int maxLiveSessions = DefaultMaxLiveSessions) =>
+        RecommendAsync(new BoundedLineReader(reader, name, leaveOpen: true), recommender, top, output, cancellation, maxLiveSessions)
+            .GetAwaiter().GetResult();
+
+    /// <summary>Writes one TSV line per event read from <paramref name="lines"/>; returns the number of events with unknown items.</summary>
+    public static async Task<long> RecommendAsync(BoundedLineReader lines, ILoadedRecommender recommender, int top, TextWriter output,
         CancellationToken cancellation, int maxLiveSessions = DefaultMaxLiveSessions)
     {
-        string header = reader.ReadLine() ?? throw new UsageException($"{name}: the input is empty (no header line).");
+        string name = lines.Name;
+        string header = await lines.ReadLineAsync(cancellation) ?? throw new UsageException($"{name}: the input is empty (no header line).");
         char separator = header.Contains('\t') ? '\t' : header.Contains(',') ? ',' : header.Contains(';') ? ';' : '\t';
         string[] columns = header.Split(separator);
         int sessionCol = Column(columns, "SessionId", name), itemCol = Column(columns, "ItemId", name);
         using var sessions = new LiveSessions(recommender, maxLiveSessions);
         long unknown = 0;
-        int lineNo = 1;
         string? line;
-        while ((line = reader.ReadLine()) != null)
+        while ((line = await lines.ReadLineAsync(cancellation)) != null)
         {
-            lineNo++;
             if (line.Length == 0) continue;
             cancellation.ThrowIfCancellationRequested();
             string[] fields = line.Split(separator);
             if (fields.Length != columns.Length)
-                throw new UsageException($"{name}:{lineNo}: expected {columns.Length} columns, found {fields.Length}.");
+                throw new UsageException($"{name}:{lines.LineNumber}: expected {columns.Length} columns, found {fields.Length}.");
             string session = fields[sessionCol];
             var (state, position, known) = sessions.Observe(session, fields[itemCol]);
             if (!known) unknown++;
-            output.Write(session);
+            output.Write(Quote(session));
             output.Write('\t');
             output.Write(position);
             output.Write('\t');
-            output.WriteLine(string.Join(",", state.Top(top)));
+            output.WriteLine(string.Join(",", state.Top(top).Select(Quote)));
         }
         output.Flush();
         return unknown;
     }
+
+    /// <summary>
+    /// One field of recommend's output, CSV-style: an id containing a comma, a TAB, a double quote, CR or LF is
+    /// enclosed in double quotes, with its double quotes doubled; any other id is written as it is.
+    /// </summary>
+    public static string Quote(string id) =>
+        id.AsSpan().IndexOfAny(",\t\"\r\n") < 0 ? id : "\"" + id.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static int Column(string[] columns, string wanted, string name)
     {

@@ -1,11 +1,13 @@
 using System.CommandLine;
+using MLNet.SessionRec.Data;
 using MLNet.SessionRec.EvaluationApp.Adapters;
 
 namespace MLNet.SessionRec.EvaluationApp.Commands;
 
 /// <summary>
 /// <c>recommend</c>: streams events through a saved model and writes, after every event,
-/// <c>SessionId TAB Position TAB item1,item2,...</c> (Position = 0-based index of the event just seen).
+/// <c>SessionId TAB Position TAB item1,item2,...</c> (Position = 0-based index of the event just seen; ids with a
+/// comma, TAB, double quote or line break are quoted CSV-style, see <see cref="EventStream.Quote"/>).
 /// </summary>
 internal static class RecommendCommand
 {
@@ -17,20 +19,21 @@ internal static class RecommendCommand
         var input = new Option<string>("--input") { HelpName = "FILE|-", Description = "events with SessionId, ItemId (and Time) columns, in time order; - reads stdin", Required = true };
         var top = new Option<int>("--top") { HelpName = "N", Description = "number of items per line", DefaultValueFactory = _ => 20 };
         foreach (var option in new Option[] { model, input, top }) command.Options.Add(option);
-        command.SetAction((parsed, cancellation) => Task.Run(() =>
+        command.SetAction((parsed, cancellation) => Task.Run(async () =>
         {
             int k = parsed.GetValue(top);
             if (k <= 0) throw new UsageException("--top must be positive.");
-            string source = parsed.GetValue(input)!;
-            using var recommender = ModelStore.Load(parsed.GetValue(model)!);
-            using TextReader reader = source == "-" ? output.In : OpenInput(source);
-            long unknown = EventStream.Recommend(reader, source == "-" ? "stdin" : source, recommender, k, output.Out, cancellation);
+            string source = parsed.GetValue(input)!, modelPath = parsed.GetValue(model)!;
+            FileChecks.Input(model.Name, modelPath);
+            if (source != "-") FileChecks.Input(input.Name, source);
+            using var recommender = ModelStore.Load(modelPath);
+            using var lines = source == "-"
+                ? new BoundedLineReader(output.In, "stdin", leaveOpen: true)
+                : BoundedLineReader.Open(source);
+            long unknown = await EventStream.RecommendAsync(lines, recommender, k, output.Out, cancellation);
             if (unknown > 0) output.Error.WriteLine($"note: {unknown} events had items the model does not know; they left the session state unchanged.");
             return 0;
         }, cancellation));
         return command;
     }
-
-    private static StreamReader OpenInput(string path) =>
-        File.Exists(path) ? new StreamReader(path) : throw new UsageException($"file not found: {path}");
 }

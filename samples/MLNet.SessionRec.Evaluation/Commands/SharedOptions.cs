@@ -50,6 +50,13 @@ internal sealed class TrainingOptions
         string? directory = parsed.GetValue(CheckpointDir);
         bool resume = parsed.GetValue(Resume);
         if (resume && directory == null) throw new UsageException("--resume needs --checkpoint-dir DIR (the folder of the checkpoint to continue).");
+        if (directory != null)
+        {
+            // Before any work, as every other output: the folder exists (or is made) and takes a file.
+            if (File.Exists(directory)) throw new UsageException($"--checkpoint-dir: {UserText.Escape(directory)} is a file, not a folder.");
+            Directory.CreateDirectory(directory);
+            MLNet.SessionRec.Data.AtomicFile.CheckWritable(Path.Combine(directory, "gru4rec.checkpoint"));
+        }
         return (directory, resume);
     }
 

@@ -18,7 +18,9 @@ internal static class SplitCommand
         command.SetAction((parsed, cancellation) => Task.Run(() =>
         {
             double n = parsed.GetValue(days);
-            if (!(n > 0)) throw new UsageException("--days must be positive.");
+            // NaN, infinity and days whose seconds overflow split nothing; a period that covers every session is
+            // refused by the split itself, after reading and before writing.
+            if (!(n > 0) || !double.IsFinite(n * 86_400)) throw new UsageException($"--days must be a positive, finite number of days (got {n.ToString(System.Globalization.CultureInfo.InvariantCulture)}).");
             foreach (var line in Preprocessing.Split(parsed.GetValue(input)!, n, parsed.GetValue(dir)!, parsed.GetValue(by) == "start")) output.Out.WriteLine(line);
             return 0;
         }, cancellation));

@@ -24,21 +24,25 @@ internal static class TrainCommand
         {
             var names = ModelNames.Parse(parsed.GetValue(models)!);
             if (names.Count != 1) throw new UsageException("train: --models takes exactly one model.");
-            ModelStore.CheckOutput(parsed.GetValue(model)!);
+            string trainPath = parsed.GetValue(train)!, path = parsed.GetValue(model)!;
+            string? validationPath = parsed.GetValue(validation), paramsPath = parsed.GetValue(shared.Params);
+            // Before any work: a wrong output fails now, not after training.
+            FileChecks.Input(train.Name, trainPath);
+            if (validationPath != null) FileChecks.Input(validation.Name, validationPath);
+            FileChecks.Outputs([(train.Name, trainPath), (validation.Name, validationPath), (shared.Params.Name, paramsPath)], [(model.Name, path)]);
+            var parameters = shared.ResolveGru4Rec(parsed);
             var (checkpointDir, resume) = shared.ResolveCheckpoint(parsed);
-            var trainSet = DataFiles.ReadEvents(parsed.GetValue(train)!, null);
-            string? validationPath = parsed.GetValue(validation);
+            var trainSet = DataFiles.ReadEvents(trainPath, null);
             var validationSet = validationPath != null ? DataFiles.ReadEvents(validationPath, trainSet.Items) : null;
-            var request = new TrainingRequest(trainSet, validationSet, "validation", [20], shared.ResolveGru4Rec(parsed),
+            var request = new TrainingRequest(trainSet, validationSet, "validation", [20], parameters,
                 parsed.GetValue(shared.Seed), parsed.GetValue(shared.Device)!, TieMode.Conservative, checkpointDir, resume);
             bool quiet = parsed.GetValue(shared.Quiet);
             var console = output.CreateConsole();
             var trained = ProgressView.For(console, output.Error, quiet).Run(progress =>
                 ModelFactory.Train(names[0], request, progress, cancellation));
-            string path = parsed.GetValue(model)!;
             ModelStore.Save(trained, trainSet, path);
             (trained.Model as IDisposable)?.Dispose();
-            if (!quiet) console.MarkupLine(Markup.Escape($"saved {names[0]} ({trainSet.Items.Count:N0} items, trained in {trained.TrainSeconds:0.0} s) to {path}"));
+            if (!quiet) console.MarkupLine(Markup.Escape($"saved {names[0]} ({trainSet.Items.Count:N0} items, trained in {trained.TrainSeconds:0.0} s) to {UserText.Escape(path)}"));
             return 0;
         }, cancellation));
         return command;

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using MLNet.SessionRec.Data;
 
 namespace MLNet.SessionRec.EvaluationApp.Parameters;
 
@@ -12,11 +13,16 @@ internal static partial class ParameterFile
     [GeneratedRegex(@"\(\s*'(?<name>\w+)'\s*,\s*(?<value>\[[^\]]*\]|'[^']*'|""[^""]*""|[^,)]+)\s*\)")]
     private static partial Regex PythonPair();
 
+    /// <summary>The most characters a parameter file may have (1 Mi): a parameter file is a few lines.</summary>
+    public const int MaxChars = BoundedLineReader.DefaultMaxLineLength;
+
     /// <summary>Applies every parameter in <paramref name="path"/> to <paramref name="parameters"/>.</summary>
     public static void Apply(string path, Gru4RecArguments parameters)
     {
+        if (Directory.Exists(path)) throw new UsageException($"--params: {path} is a directory, not a file.");
         if (!File.Exists(path)) throw new UsageException($"--params file not found: {path}");
-        string text = File.ReadAllText(path);
+        var lines = ReadLines(path);
+        string text = string.Join('\n', lines);
         if (text.Contains("OrderedDict") || PythonPair().IsMatch(text))
         {
             foreach (Match m in PythonPair().Matches(text))
@@ -24,7 +30,7 @@ internal static partial class ParameterFile
             return;
         }
         int lineNo = 0;
-        foreach (string raw in File.ReadLines(path))
+        foreach (string raw in lines)
         {
             lineNo++;
             string line = raw.Split('#')[0].Trim();
@@ -32,6 +38,22 @@ internal static partial class ParameterFile
             foreach (var (name, value) in SplitPairs(line, $"{path}:{lineNo}"))
                 parameters.Set(name, value, $"{path}:{lineNo}");
         }
+    }
+
+    // Bounded reading: /dev/zero or a binary file is a one-line error, not an out-of-memory abort.
+    private static List<string> ReadLines(string path)
+    {
+        using var reader = BoundedLineReader.Open(path, MaxChars);
+        var lines = new List<string>();
+        long total = 0;
+        for (string? line = reader.ReadLine(); line != null; line = reader.ReadLine())
+        {
+            total += line.Length + 1;
+            if (total > MaxChars)
+                throw new UsageException($"--params: {path} is longer than {MaxChars:N0} characters; a parameter file is a few lines.");
+            lines.Add(line);
+        }
+        return lines;
     }
 
     /// <summary>Splits <c>a=1,layers=100,100,b=2</c>: a comma starts a new pair only if a <c>name=</c> follows.</summary>

@@ -15,12 +15,16 @@ internal static class JsonReport
     /// <summary>The metric names written for every cut-off K, as <c>name@K</c>.</summary>
     public static readonly string[] MetricNames = ["recall", "mrr", "ndcg", "coverage", "popularity"];
 
-    /// <summary>Writes the report of a run to <paramref name="path"/>.</summary>
+    /// <summary>Writes the report of a run to <paramref name="path"/>, atomically (<c>AtomicFile</c>).</summary>
     public static void Write(string path, IReadOnlyList<ModelResult> results, int[] cutoffs, TieMode ties, DatasetSummary data)
     {
         string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir != null) Directory.CreateDirectory(dir);
-        using var stream = File.Create(path);
+        FileChecks.WriteAtomically(path, "report", stream => Write(stream, results, cutoffs, ties, data));
+    }
+
+    private static void Write(Stream stream, IReadOnlyList<ModelResult> results, int[] cutoffs, TieMode ties, DatasetSummary data)
+    {
         using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         json.WriteStartObject();
         json.WriteNumber("version", SchemaVersion);

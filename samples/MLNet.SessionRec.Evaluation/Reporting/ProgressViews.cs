@@ -37,7 +37,7 @@ internal abstract class ProgressView
         public void BeginModel(string model, int epochs) { }
         public void EpochFraction(string model, int epoch, double fraction) { }
         public void EpochEnded(string model, EpochRecord epoch) { }
-        public void Note(string message) => error.WriteLine($"warning: {message}");
+        public void Note(string message) => error.WriteLine($"warning: {UserText.Escape(message)}");
         public void BeginEvaluation(string model) { }
         public void EndModel(ModelResult result) { }
     }
@@ -49,7 +49,7 @@ internal abstract class ProgressView
         public void BeginModel(string model, int epochs) { _epochs = epochs; console.WriteLine($"{model}: training"); }
         public void EpochFraction(string model, int epoch, double fraction) { }
         public void EpochEnded(string model, EpochRecord epoch) => console.WriteLine(Describe(model, _epochs, epoch));
-        public void Note(string message) => console.WriteLine($"note: {message}");
+        public void Note(string message) => console.WriteLine($"note: {UserText.Escape(message)}");
         public void BeginEvaluation(string model) => console.WriteLine($"{model}: evaluating");
         public void EndModel(ModelResult result) => console.WriteLine(Done(result));
     }
@@ -89,7 +89,7 @@ internal abstract class ProgressView
                 _task = epoch.Epoch < _epochs ? NewEpochTask(model, epoch.Epoch + 1) : null;
             }
 
-            public void Note(string message) => context.AddTask($"[yellow]{Markup.Escape(message)}[/]").StopTask();
+            public void Note(string message) => context.AddTask($"[yellow]{Markup.Escape(UserText.Escape(message))}[/]").StopTask();
 
             public void BeginEvaluation(string model)
             {

@@ -15,7 +15,9 @@ internal static class TrainingPlot
         var plot = Build(runs, cutoff, validationLabel);
         string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir != null) Directory.CreateDirectory(dir);
-        plot.SavePng(path, Width, Height);
+        // Rendered in memory, then written atomically: a failed write leaves the previous picture.
+        byte[] png = plot.GetImageBytes(Width, Height, ImageFormat.Png);
+        FileChecks.WriteAtomically(path, "plot", stream => stream.Write(png));
     }
 
     /// <summary>The chart itself (separate from <see cref="Write"/> so tests can inspect its axes).</summary>

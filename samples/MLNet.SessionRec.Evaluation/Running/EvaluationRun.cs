@@ -39,8 +39,8 @@ internal static class EvaluationRun
         var data = new DatasetSummary(settings.TrainPath, settings.TestPath, train.EventCount, train.SessionCount, train.Items.Count, test.EventCount);
         if (!settings.Quiet)
             console.MarkupLine(Markup.Escape(
-                $"train {Path.GetFileName(settings.TrainPath)}: {train.EventCount:N0} events, {train.SessionCount:N0} sessions, {train.Items.Count:N0} items; " +
-                $"test {Path.GetFileName(settings.TestPath)}: {test.EventCount:N0} events, {test.SessionCount:N0} sessions"));
+                $"train {UserText.Escape(Path.GetFileName(settings.TrainPath))}: {train.EventCount:N0} events, {train.SessionCount:N0} sessions, {train.Items.Count:N0} items; " +
+                $"test {UserText.Escape(Path.GetFileName(settings.TestPath))}: {test.EventCount:N0} events, {test.SessionCount:N0} sessions"));
 
         var request = new TrainingRequest(train, validation, validationLabel, settings.Cutoffs, settings.Gru4Rec, settings.Seed, settings.Device, settings.Ties,
             settings.CheckpointDirectory, settings.Resume);
@@ -66,17 +66,18 @@ internal static class EvaluationRun
         if (settings.ReportJson != null)
         {
             JsonReport.Write(settings.ReportJson, results, settings.Cutoffs, settings.Ties, data);
-            if (!settings.Quiet) console.MarkupLine(Markup.Escape($"report: {settings.ReportJson}"));
+            if (!settings.Quiet) console.MarkupLine(Markup.Escape($"report: {UserText.Escape(settings.ReportJson)}"));
         }
         if (settings.ReportMarkdown != null)
         {
-            File.WriteAllText(settings.ReportMarkdown, ResultTable.Markdown(results, settings.Cutoffs));
-            if (!settings.Quiet) console.MarkupLine(Markup.Escape($"markdown: {settings.ReportMarkdown}"));
+            string markdown = ResultTable.Markdown(results, settings.Cutoffs);
+            FileChecks.WriteAtomically(settings.ReportMarkdown, "markdown report", stream => stream.Write(new System.Text.UTF8Encoding(false).GetBytes(markdown)));
+            if (!settings.Quiet) console.MarkupLine(Markup.Escape($"markdown: {UserText.Escape(settings.ReportMarkdown)}"));
         }
         if (settings.Plot != null)
         {
             TrainingPlot.Write(settings.Plot, results.Select(r => r.Trained).ToList(), settings.Cutoffs.Max(), validationLabel);
-            if (!settings.Quiet) console.MarkupLine(Markup.Escape($"plot: {settings.Plot}"));
+            if (!settings.Quiet) console.MarkupLine(Markup.Escape($"plot: {UserText.Escape(settings.Plot)}"));
         }
         return 0;
     }

@@ -36,7 +36,33 @@ public static class AtomicFile
             TryDelete(temp);
             throw;
         }
+        RemoveStaleTemporaries(directory, Path.GetFileName(full));
     }
+
+    /// <summary>
+    /// How long a temporary file of a target must have gone unwritten before a later successful write of that target
+    /// deletes it: only a killed writer leaves one behind, and a live writer keeps writing to its own.
+    /// </summary>
+    public static readonly TimeSpan StaleTemporaryAge = TimeSpan.FromHours(1);
+
+    // Leftovers of killed writes of this target: exactly ".NAME.<32 hex>.tmp", not written for StaleTemporaryAge.
+    private static void RemoveStaleTemporaries(string directory, string name)
+    {
+        string prefix = $".{name}.";
+        try
+        {
+            foreach (string file in Directory.EnumerateFiles(directory, ".*.tmp"))
+            {
+                string candidate = Path.GetFileName(file);
+                if (candidate.Length != prefix.Length + 36 || !candidate.StartsWith(prefix, StringComparison.Ordinal)
+                    || candidate.AsSpan(prefix.Length, 32).ContainsAnyExcept(HexDigits)) continue;
+                if (DateTime.UtcNow - File.GetLastWriteTimeUtc(file) > StaleTemporaryAge) TryDelete(file);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // the write itself succeeded
+    }
+
+    private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdef");
 
     /// <summary>Writes <paramref name="text"/> (UTF-8, no BOM) to <paramref name="path"/> atomically.</summary>
     public static void WriteAllText(string path, string text) =>

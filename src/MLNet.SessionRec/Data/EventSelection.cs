@@ -116,10 +116,19 @@ internal sealed class EventSelection
         return new SessionFileSummary(path, events, sessions.Count(x => x), items.Count(x => x));
     }
 
-    /// <summary>Writes the selected events in file order as TSV <c>SessionId ItemId Time</c>.</summary>
+    /// <summary>
+    /// Writes the selected events in file order as TSV <c>SessionId ItemId Time</c>, atomically
+    /// (<see cref="AtomicFile"/>): a failed or killed write leaves the previous file as it was.
+    /// </summary>
     public SessionFileSummary Write(string path)
     {
-        using (var writer = new StreamWriter(path, false, new System.Text.UTF8Encoding(false), 1 << 16))
+        AtomicFile.Write(path, stream => WriteTsv(stream));
+        return Summarize(path);
+    }
+
+    private void WriteTsv(Stream stream)
+    {
+        using (var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true))
         {
             writer.NewLine = "\n";
             writer.WriteLine("SessionId\tItemId\tTime");
@@ -138,7 +147,6 @@ internal sealed class EventSelection
                 writer.WriteLine(FormatTime(_table.Times[e], number));
             }
         }
-        return Summarize(path);
     }
 
     /// <summary>Shortest round-trip text, with ".0" on whole numbers as pandas writes floats.</summary>

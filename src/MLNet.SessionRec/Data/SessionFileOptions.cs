@@ -55,6 +55,12 @@ public sealed class SessionFileOptions
     public double TimeOffsetSeconds { get; set; } = 0.001;
 
     /// <summary>
+    /// The most characters one line may have (default <see cref="BoundedLineReader.DefaultMaxLineLength"/>, 1 Mi): a
+    /// longer line is an error naming the file and the line, so a binary file is refused without reading it whole.
+    /// </summary>
+    public int MaxLineLength { get; set; } = BoundedLineReader.DefaultMaxLineLength;
+
+    /// <summary>
     /// Sessions with fewer events (after dropping unknown items) are skipped and counted in
     /// <see cref="SessionDataset.DroppedShortSessions"/>. Default 1: every session is kept (a session of length 1 is
     /// valid data; it simply yields no next-item prediction). GRU4Rec's preprocessing uses 2.

@@ -24,10 +24,12 @@ public static class SessionFileReader
     {
         if (options.TimeOffsetColumn != null && !(options.TimeOffsetSeconds > 0))
             throw new ArgumentException("TimeOffsetSeconds must be positive.", nameof(options));
-        using var reader = new StreamReader(path);
+        // Bounded lines: a binary file or /dev/zero is a one-line error, not an out-of-memory abort.
+        using var reader = BoundedLineReader.Open(path, options.MaxLineLength);
         var table = new SessionEventTable(vocabulary);
         string? first = reader.ReadLine();
-        if (first == null || (first.Length == 0 && reader.Peek() < 0))
+        string? pending = first is { Length: 0 } ? reader.ReadLine() : null;
+        if (first == null || (first.Length == 0 && pending == null))
             throw new InvalidDataException($"{path}: the file is empty{(options.HasHeader ? " (no header line)" : "")}.");
         char separator = options.Separator ?? DetectSeparator(first);
         string[] names = options.HasHeader
@@ -41,7 +43,14 @@ public static class SessionFileReader
         Span<Range> ranges = stackalloc Range[names.Length + 1];
         long dataLines = 0;
         int lineNo = options.HasHeader ? 2 : 1;
-        for (string? line = options.HasHeader ? reader.ReadLine() : first; line != null; line = reader.ReadLine(), lineNo++)
+        string? Next()
+        {
+            if (pending == null) return reader.ReadLine();
+            string line = pending;
+            pending = null;
+            return line;
+        }
+        for (string? line = options.HasHeader ? Next() : first; line != null; line = Next(), lineNo++)
         {
             if (line.Length == 0) continue;
             ReadOnlySpan<char> text = line;

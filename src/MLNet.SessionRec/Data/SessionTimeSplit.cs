@@ -15,6 +15,12 @@ public static class SessionTimeSplit
         var table = SessionFileReader.ReadTable(inputPath, options ?? new SessionFileOptions(), vocabulary: null);
         var (train, test) = EventSelection.All(table).SplitByTime(days * 86_400, by);
         test = test.KeepItemsIn(train).KeepSessionsOfLength(minTestSessionLength);
+        // An empty part means the period does not split this file (too long, or too short to hold a usable session):
+        // refused before anything is written.
+        if (train.Summarize(trainPath).Events == 0)
+            throw new InvalidDataException(FormattableString.Invariant($"{inputPath}: a test period of {days} days covers every session: the training part would be empty."));
+        if (test.Summarize(testPath).Events == 0)
+            throw new InvalidDataException(FormattableString.Invariant($"{inputPath}: a test period of {days} days leaves no test session (of length >= {minTestSessionLength}, with training items)."));
         return (train.Write(trainPath), test.Write(testPath));
     }
 
@@ -75,6 +81,7 @@ public static class SessionTimeSplit
 
     private static void CheckDays(double days)
     {
-        if (!(days > 0) || double.IsInfinity(days)) throw new ArgumentOutOfRangeException(nameof(days), days, "The test period must be a positive number of days.");
+        // days * 86,400 must stay finite: 1e308 days is no period at all.
+        if (!(days > 0) || !double.IsFinite(days * 86_400)) throw new ArgumentOutOfRangeException(nameof(days), days, "The test period must be a positive, finite number of days.");
     }
 }

@@ -163,18 +163,30 @@ public static class LibTorch
         string versionPy = Path.Combine(parent, "version.py");
         if (File.Exists(versionPy))
         {
-            var match = Regex.Match(File.ReadAllText(versionPy), @"^__version__\s*(?::\s*\w+\s*)?=\s*['""]([^'""]+)['""]", RegexOptions.Multiline);
+            var match = Regex.Match(ReadHead(versionPy), @"^__version__\s*(?::\s*\w+\s*)?=\s*['""]([^'""]+)['""]", RegexOptions.Multiline);
             if (!match.Success) throw new NotSupportedException($"'{versionPy}' has no __version__: cannot tell which libtorch '{directory}' is; TorchSharp 0.107 needs libtorch {RequiredVersion}.");
             return (match.Groups[1].Value, versionPy);
         }
         string buildVersion = Path.Combine(parent, "build-version");
         if (File.Exists(buildVersion))
         {
-            string first = File.ReadLines(buildVersion).FirstOrDefault()?.Trim() ?? "";
+            string first;
+            using (var reader = MLNet.SessionRec.Data.BoundedLineReader.Open(buildVersion, HeadChars)) first = reader.ReadLine()?.Trim() ?? "";
             if (first.Length == 0) throw new NotSupportedException($"'{buildVersion}' is empty: cannot tell which libtorch '{directory}' is; TorchSharp 0.107 needs libtorch {RequiredVersion}.");
             return (first, buildVersion);
         }
         throw new NotSupportedException($"Found no version.py (PyTorch install) or build-version (libtorch archive) next to '{directory}': cannot check its libtorch version; TorchSharp 0.107 needs libtorch {RequiredVersion}.");
+    }
+
+    // version.py is a few lines: its head is enough, and a huge or binary file (a wrong link) is never read whole.
+    private const int HeadChars = 1 << 16;
+
+    private static string ReadHead(string path)
+    {
+        using var reader = MLNet.SessionRec.Data.BoundedLineReader.Open(path, HeadChars);
+        var head = new System.Text.StringBuilder();
+        for (string? line = reader.ReadLine(); line != null && head.Length < HeadChars; line = reader.ReadLine()) head.Append(line).Append('\n');
+        return head.ToString();
     }
 
     /// <summary>Refuses a version whose major.minor is not <see cref="RequiredVersion"/>, saying what was found.</summary>

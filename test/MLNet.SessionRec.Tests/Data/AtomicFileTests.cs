@@ -33,6 +33,25 @@ public sealed class AtomicFileTests
         Assert.AreEqual(1, Directory.GetFiles(_dir).Length);
     }
 
+    /// <summary>A killed write's temporary file is deleted by the next write of the same target once it is stale; others stay.</summary>
+    [TestMethod]
+    public void A_write_removes_its_targets_stale_temporary_files_only()
+    {
+        string path = Path.Combine(_dir, "model.zip");
+        string stale = Path.Combine(_dir, $".model.zip.{Guid.NewGuid():N}.tmp");
+        string fresh = Path.Combine(_dir, $".model.zip.{Guid.NewGuid():N}.tmp");
+        string otherTarget = Path.Combine(_dir, $".other.zip.{Guid.NewGuid():N}.tmp");
+        string notOurs = Path.Combine(_dir, ".model.zip.backup.tmp");
+        foreach (string file in new[] { stale, fresh, otherTarget, notOurs }) File.WriteAllText(file, "partial");
+        var old = DateTime.UtcNow - AtomicFile.StaleTemporaryAge - TimeSpan.FromMinutes(1);
+        foreach (string file in new[] { stale, otherTarget, notOurs }) File.SetLastWriteTimeUtc(file, old);
+        AtomicFile.WriteAllText(path, "new");
+        Assert.IsFalse(File.Exists(stale), "the stale temporary file of this target");
+        Assert.IsTrue(File.Exists(fresh), "a fresh one may belong to a live writer");
+        Assert.IsTrue(File.Exists(otherTarget), "another target's");
+        Assert.IsTrue(File.Exists(notOurs), "a name AtomicFile does not make");
+    }
+
     [TestMethod]
     public void Same_file_is_found_through_relative_paths_symbolic_and_hard_links()
     {
