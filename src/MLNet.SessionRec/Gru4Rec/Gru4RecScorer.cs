@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MLNet.SessionRec.Gru4Rec;
@@ -16,7 +17,15 @@ public sealed class Gru4RecScorer : ISessionScorer
     public const long DefaultScoreBudget = 1L << 25;
 
     private const int StateVersion = 1;
+
+    // Constant Scalars of the scoring ops, made once and kept alive: TorchSharp 0.107 frees a temporary Scalar (an
+    // implicit float -> Scalar) in its finalizer, which can run while the native op still reads it (see AdagradMomentum).
+    private static readonly Scalar NegativeInfinity = float.NegativeInfinity.ToScalar();
+    private static readonly Scalar NaN = float.NaN.ToScalar();
+    private static readonly Scalar Zero = 0.ToScalar();
+
     private readonly Gru4RecNetwork _net;
+    private readonly UsageGuard? _guard; // the model's: every call that reads its weights enters it
     private readonly Tensor[] _state;
     private readonly bool[] _pendingReset;
     private bool _anyPending;
@@ -26,10 +35,11 @@ public sealed class Gru4RecScorer : ISessionScorer
     private Tensor? _cachedScores; // the scores of the last Rank (one chunk) for _cachedRows, until the state moves
     private int[]? _cachedRows;
 
-    internal Gru4RecScorer(Gru4RecNetwork net, int slots)
+    internal Gru4RecScorer(Gru4RecNetwork net, int slots, UsageGuard? guard = null)
     {
         if (slots <= 0) throw new ArgumentOutOfRangeException(nameof(slots), slots, "A scorer needs at least one slot.");
         _net = net;
+        _guard = guard;
         Slots = slots;
         _state = net.ZeroState(slots);
         _pendingReset = new bool[slots];
@@ -64,6 +74,7 @@ public sealed class Gru4RecScorer : ISessionScorer
     /// <inheritdoc/>
     public void Advance(ReadOnlySpan<int> items)
     {
+        using var lease = UsageGuard.Enter(_guard);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         AdvanceCore(items);
@@ -74,6 +85,7 @@ public sealed class Gru4RecScorer : ISessionScorer
     {
         int n = _net.ItemCount;
         if (scores.Length < (long)Slots * n) throw new ArgumentException($"scores must hold Slots × items = {(long)Slots * n} values.", nameof(scores));
+        using var lease = UsageGuard.Enter(_guard);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (h, active) = AdvanceCore(items);
@@ -120,6 +132,7 @@ public sealed class Gru4RecScorer : ISessionScorer
         if (allowed is not null && allowed.Length != n) throw new ArgumentException($"allowed must hold one entry per item ({n}).", nameof(allowed));
         if (rows == 0) return;
         foreach (int s in slots) if ((uint)s >= (uint)Slots) throw new ArgumentOutOfRangeException(nameof(slots), s, $"Slot {s} is outside 0..{Slots - 1}.");
+        using var lease = UsageGuard.Enter(_guard);
         ApplyResets();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -134,9 +147,13 @@ public sealed class Gru4RecScorer : ISessionScorer
             long c1 = Math.Min(n, c0 + chunk);
             using var inner = NewDisposeScope();
             var s = chunk >= n && _cachedRows is not null && slots.SequenceEqual(_cachedRows) ? _cachedScores!.alias() : Scores(h, c0, c1, chunk >= n);
-            if (disallowed is not null) s = s.masked_fill(disallowed.narrow(0, c0, c1 - c0), float.NegativeInfinity);
+            if (disallowed is not null) s = s.masked_fill(disallowed.narrow(0, c0, c1 - c0), NegativeInfinity);
             var (v, ix) = s.topk((int)Math.Min(kk, c1 - c0), 1, largest: true, sorted: false);
-            if (c0 > 0) ix.add_(c0);
+            if (c0 > 0)
+            {
+                using var offset = c0.ToScalar();
+                ix.add_(offset);
+            }
             if (bestValues is not null)
             {
                 var allV = cat([bestValues, v], 1);
@@ -196,6 +213,7 @@ public sealed class Gru4RecScorer : ISessionScorer
             target.Add(targets[s]);
         }
         if (active.Count == 0) return;
+        using var lease = UsageGuard.Enter(_guard);
         ApplyResets();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -216,15 +234,16 @@ public sealed class Gru4RecScorer : ISessionScorer
         else
         {
             // Two passes over the same chunks: the target's own score first, then counts against exactly that value.
-            tv = full(active.Count, 1, float.NaN, device: h.device);
+            tv = full(active.Count, 1, NaN, device: h.device);
             for (long c0 = 0; c0 < n; c0 += chunk)
             {
                 long c1 = Math.Min(n, c0 + chunk);
                 using var inner = NewDisposeScope();
-                var inChunk = t.ge(c0).logical_and_(t.lt(c1));
+                using Scalar start = c0.ToScalar(), end = c1.ToScalar(), last = (c1 - c0 - 1).ToScalar();
+                var inChunk = t.ge(start).logical_and_(t.lt(end));
                 if (!inChunk.any().item<bool>()) continue;
                 var s = Scores(h, c0, c1, false);
-                var local = (t - c0).clamp_(0, c1 - c0 - 1);
+                var local = (t - start).clamp_(Zero, last);
                 tv.copy_(where(inChunk, s.gather(1, local), tv));
             }
             higher = zeros(active.Count, dtype: ScalarType.Int64, device: h.device);
@@ -260,6 +279,7 @@ public sealed class Gru4RecScorer : ISessionScorer
     public void GetState(int slot, Span<float> destination)
     {
         if ((uint)slot >= (uint)Slots) throw new ArgumentOutOfRangeException(nameof(slot));
+        using var lease = UsageGuard.Enter(_guard);
         ApplyResets();
         int offset = 0;
         foreach (var layer in _state)
@@ -277,6 +297,7 @@ public sealed class Gru4RecScorer : ISessionScorer
     {
         if ((uint)slot >= (uint)Slots) throw new ArgumentOutOfRangeException(nameof(slot));
         if (source.Length != StateSize) throw new ArgumentException($"A state has {StateSize} values.", nameof(source));
+        using var lease = UsageGuard.Enter(_guard);
         _pendingReset[slot] = false;
         DropCachedScores();
         using var scope = NewDisposeScope();
@@ -412,7 +433,7 @@ public sealed class Gru4RecScorer : ISessionScorer
         var rows = new List<long>();
         for (int s = 0; s < Slots; s++) if (_pendingReset[s]) { rows.Add(s); _pendingReset[s] = false; }
         var index = tensor(rows.ToArray(), device: _state[0].device);
-        foreach (var layer in _state) layer.index_fill_(0, index, 0);
+        foreach (var layer in _state) layer.index_fill_(0, index, Zero);
         _anyPending = false;
     }
 
