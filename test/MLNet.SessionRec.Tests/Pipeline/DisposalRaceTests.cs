@@ -23,7 +23,7 @@ public sealed class DisposalRaceTests
 
     [TestMethod]
     [DataRow("gru4rec-ce", 200)]
-    [DataRow("sr", 100)]
+    [DataRow("sr", 200)]
     public void DisposingARecommenderWhileSixteenThreadsStreamOnlyRefusesLaterCalls(string fixture, int rounds)
     {
         byte[] zip = File.ReadAllBytes(ModelFixtureTests.ZipPath(fixture));
