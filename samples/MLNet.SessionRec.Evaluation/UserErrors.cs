@@ -23,6 +23,7 @@ internal static class UserErrors
             FormatException => e.Message,
             ArgumentException a => WithoutParameterName(a),
             IOException => e.Message,
+            InsufficientMemoryException => e.Message, // the GRU4Rec trainer's estimate before training: not a crash
             _ => null,
         };
     }

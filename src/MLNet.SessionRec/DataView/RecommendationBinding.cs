@@ -49,7 +49,7 @@ internal sealed class RecommendationBinding
     /// <summary>A batch scorer of <paramref name="slots"/> rows (one per cursor or row).</summary>
     public SessionBatchScorer CreateScorer(int slots)
     {
-        Parent.ThrowIfDisposed();
+        using var use = Parent.EnterUse();
         return new(Parent.Model, slots, Parent.TopK, Codec.Representable, () => _coldStart.Value);
     }
 

@@ -103,7 +103,7 @@ internal sealed class RecommendationDataView : IDataView
                 _rows++;
             }
             _binding.Parent.CheckAlive();
-            _binding.Parent.ThrowIfDisposed();
+            using var use = _binding.Parent.EnterUse();
             _scorer!.Score(_prefixes, _rows);
         }
 

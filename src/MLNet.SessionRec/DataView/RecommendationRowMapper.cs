@@ -76,7 +76,7 @@ internal sealed class RecommendationRowMapper : IRowToRowMapper
             {
                 int unknown = _read!(_prefix[0]);
                 if (unknown > 0) _binding.Parent.ReportUnknownItems(unknown);
-                _binding.Parent.ThrowIfDisposed();
+                using var use = _binding.Parent.EnterUse();
                 _scorer!.Score(_prefix, 1);
                 _scoredPosition = _input.Position;
             }

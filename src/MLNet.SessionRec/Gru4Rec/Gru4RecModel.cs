@@ -23,6 +23,8 @@ public sealed class Gru4RecModel : ISavableSessionModel, IColdStartScores, IDisp
     private readonly Gru4RecNetwork _net;
     private readonly Gru4RecTrainer.Options _options;
     private readonly Lazy<QuantizedItemIndex?> _index;
+    // Every use of the weights (this model's and its scorers' calls) enters it; Dispose frees them once none is in flight.
+    private readonly UsageGuard _guard;
 
     internal Gru4RecModel(Gru4RecTrainer.Options options, ItemVocabulary items, Gru4RecNetwork net)
     {
@@ -31,6 +33,7 @@ public sealed class Gru4RecModel : ISavableSessionModel, IColdStartScores, IDisp
         _net = net;
         // Built on the first short list asked of the trained model (CPU, large catalogs): exact top-k from a quarter of the bytes.
         _index = new(() => QuantizedItemIndex.TryBuild(net), LazyThreadSafetyMode.ExecutionAndPublication);
+        _guard = new UsageGuard(() => $"The GRU4Rec model ({items.Count} items) has been disposed (its native weights are released).");
     }
 
     /// <inheritdoc/>
@@ -54,7 +57,12 @@ public sealed class Gru4RecModel : ISavableSessionModel, IColdStartScores, IDisp
     ISessionScorer ISessionModel.CreateScorer(int slots) => CreateScorer(slots);
 
     /// <summary>A scorer with <paramref name="slots"/> parallel sessions on the model's device.</summary>
-    public Gru4RecScorer CreateScorer(int slots) => new(_net, slots, _index);
+    /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
+    public Gru4RecScorer CreateScorer(int slots)
+    {
+        using var lease = _guard.Enter();
+        return new(_net, slots, _guard, _index);
+    }
 
     /// <summary>
     /// Top-<paramref name="k"/> items (dense indices, best first) and scores after each of <paramref name="sessions"/>
@@ -64,6 +72,7 @@ public sealed class Gru4RecModel : ISavableSessionModel, IColdStartScores, IDisp
     /// </summary>
     public (int[] Items, float[] Scores) RecommendTopK(IReadOnlyList<int[]> sessions, int k, int batchSize = 256)
     {
+        using var lease = _guard.Enter();
         var items = new int[sessions.Count * k];
         var scores = new float[sessions.Count * k];
         for (int start = 0; start < sessions.Count; start += batchSize)
@@ -114,6 +123,7 @@ public sealed class Gru4RecModel : ISavableSessionModel, IColdStartScores, IDisp
     /// <inheritdoc/>
     void IColdStartScores.ScoreEmptySession(Span<float> scores)
     {
+        using var lease = _guard.Enter();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var all = ZeroStateScores().cpu().contiguous();
@@ -123,6 +133,7 @@ public sealed class Gru4RecModel : ISavableSessionModel, IColdStartScores, IDisp
     /// <inheritdoc/>
     public void Write(BinaryWriter writer)
     {
+        using var lease = _guard.Enter();
         writer.Write(BodyVersion);
         writer.Write(_options.ToString());
         ModelBinary.WriteVocabulary(writer, Items);
@@ -234,8 +245,17 @@ public sealed class Gru4RecModel : ISavableSessionModel, IColdStartScores, IDisp
         return new Gru4RecModel(options, items, net);
     }
 
-    /// <summary>Frees the native weights.</summary>
-    public void Dispose() => _net.Dispose();
+    /// <summary>
+    /// Frees the native weights once the calls in flight (of this model and its scorers, on any thread) have finished;
+    /// later calls throw <see cref="ObjectDisposedException"/>. Do not call it from inside such a call.
+    /// </summary>
+    public void Dispose()
+    {
+        if (_guard.TryClose()) _net.Dispose();
+    }
+
+    /// <summary>Whether <see cref="Dispose"/> was called.</summary>
+    internal bool IsDisposed => _guard.IsClosed;
 }
 
 /// <summary>Registers GRU4Rec's reader with the model registry when the assembly loads.</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MLNet.SessionRec.Gru4Rec;
@@ -18,7 +19,15 @@ public sealed class Gru4RecScorer : ISessionScorer
     public const long DefaultScoreBudget = 1L << 25;
 
     private const int StateVersion = 1;
+
+    // Constant Scalars of the scoring ops, made once and kept alive: TorchSharp 0.107 frees a temporary Scalar (an
+    // implicit float -> Scalar) in its finalizer, which can run while the native op still reads it (see AdagradMomentum).
+    private static readonly Scalar NegativeInfinity = float.NegativeInfinity.ToScalar();
+    private static readonly Scalar NaN = float.NaN.ToScalar();
+    private static readonly Scalar Zero = 0.ToScalar();
+
     private readonly Gru4RecNetwork _net;
+    private readonly UsageGuard? _guard; // the model's: every call that reads its weights enters it
     private readonly Tensor[] _state;
     private readonly bool[] _pendingReset;
     private bool _anyPending;
@@ -30,11 +39,12 @@ public sealed class Gru4RecScorer : ISessionScorer
 
     private readonly Lazy<QuantizedItemIndex?>? _index;
 
-    internal Gru4RecScorer(Gru4RecNetwork net, int slots, Lazy<QuantizedItemIndex?>? index = null)
+    internal Gru4RecScorer(Gru4RecNetwork net, int slots, UsageGuard? guard = null, Lazy<QuantizedItemIndex?>? index = null)
     {
         _index = index;
         if (slots <= 0) throw new ArgumentOutOfRangeException(nameof(slots), slots, "A scorer needs at least one slot.");
         _net = net;
+        _guard = guard;
         Slots = slots;
         _state = net.ZeroState(slots);
         _pendingReset = new bool[slots];
@@ -69,6 +79,7 @@ public sealed class Gru4RecScorer : ISessionScorer
     /// <inheritdoc/>
     public void Advance(ReadOnlySpan<int> items)
     {
+        using var lease = UsageGuard.Enter(_guard);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         AdvanceCore(items);
@@ -79,6 +90,7 @@ public sealed class Gru4RecScorer : ISessionScorer
     {
         int n = _net.ItemCount;
         if (scores.Length < (long)Slots * n) throw new ArgumentException($"scores must hold Slots × items = {(long)Slots * n} values.", nameof(scores));
+        using var lease = UsageGuard.Enter(_guard);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (h, active) = AdvanceCore(items);
@@ -125,6 +137,7 @@ public sealed class Gru4RecScorer : ISessionScorer
         if (allowed is not null && allowed.Length != n) throw new ArgumentException($"allowed must hold one entry per item ({n}).", nameof(allowed));
         if (rows == 0) return;
         foreach (int s in slots) if ((uint)s >= (uint)Slots) throw new ArgumentOutOfRangeException(nameof(slots), s, $"Slot {s} is outside 0..{Slots - 1}.");
+        using var lease = UsageGuard.Enter(_guard);
         ApplyResets();
         // The scores of the last Rank are at hand for the same rows (evaluation); otherwise, on a CPU, the index.
         bool cached = _cachedRows is not null && slots.SequenceEqual(_cachedRows);
@@ -142,9 +155,13 @@ public sealed class Gru4RecScorer : ISessionScorer
             long c1 = Math.Min(n, c0 + chunk);
             using var inner = NewDisposeScope();
             var s = chunk >= n && _cachedRows is not null && slots.SequenceEqual(_cachedRows) ? _cachedScores!.alias() : Scores(h, c0, c1, chunk >= n);
-            if (disallowed is not null) s = s.masked_fill(disallowed.narrow(0, c0, c1 - c0), float.NegativeInfinity);
+            if (disallowed is not null) s = s.masked_fill(disallowed.narrow(0, c0, c1 - c0), NegativeInfinity);
             var (v, ix) = s.topk((int)Math.Min(kk, c1 - c0), 1, largest: true, sorted: false);
-            if (c0 > 0) ix.add_(c0);
+            if (c0 > 0)
+            {
+                using var offset = c0.ToScalar();
+                ix.add_(offset);
+            }
             if (bestValues is not null)
             {
                 var allV = cat([bestValues, v], 1);
@@ -225,6 +242,7 @@ public sealed class Gru4RecScorer : ISessionScorer
             target.Add(targets[s]);
         }
         if (active.Count == 0) return;
+        using var lease = UsageGuard.Enter(_guard);
         ApplyResets();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -245,15 +263,16 @@ public sealed class Gru4RecScorer : ISessionScorer
         else
         {
             // Two passes over the same chunks: the target's own score first, then counts against exactly that value.
-            tv = full(active.Count, 1, float.NaN, device: h.device);
+            tv = full(active.Count, 1, NaN, device: h.device);
             for (long c0 = 0; c0 < n; c0 += chunk)
             {
                 long c1 = Math.Min(n, c0 + chunk);
                 using var inner = NewDisposeScope();
-                var inChunk = t.ge(c0).logical_and_(t.lt(c1));
+                using Scalar start = c0.ToScalar(), end = c1.ToScalar(), last = (c1 - c0 - 1).ToScalar();
+                var inChunk = t.ge(start).logical_and_(t.lt(end));
                 if (!inChunk.any().item<bool>()) continue;
                 var s = Scores(h, c0, c1, false);
-                var local = (t - c0).clamp_(0, c1 - c0 - 1);
+                var local = (t - start).clamp_(Zero, last);
                 tv.copy_(where(inChunk, s.gather(1, local), tv));
             }
             higher = zeros(active.Count, dtype: ScalarType.Int64, device: h.device);
@@ -289,6 +308,7 @@ public sealed class Gru4RecScorer : ISessionScorer
     public void GetState(int slot, Span<float> destination)
     {
         if ((uint)slot >= (uint)Slots) throw new ArgumentOutOfRangeException(nameof(slot));
+        using var lease = UsageGuard.Enter(_guard);
         ApplyResets();
         int offset = 0;
         foreach (var layer in _state)
@@ -306,6 +326,7 @@ public sealed class Gru4RecScorer : ISessionScorer
     {
         if ((uint)slot >= (uint)Slots) throw new ArgumentOutOfRangeException(nameof(slot));
         if (source.Length != StateSize) throw new ArgumentException($"A state has {StateSize} values.", nameof(source));
+        using var lease = UsageGuard.Enter(_guard);
         _pendingReset[slot] = false;
         DropCachedScores();
         using var scope = NewDisposeScope();
@@ -441,7 +462,7 @@ public sealed class Gru4RecScorer : ISessionScorer
         var rows = new List<long>();
         for (int s = 0; s < Slots; s++) if (_pendingReset[s]) { rows.Add(s); _pendingReset[s] = false; }
         var index = tensor(rows.ToArray(), device: _state[0].device);
-        foreach (var layer in _state) layer.index_fill_(0, index, 0);
+        foreach (var layer in _state) layer.index_fill_(0, index, Zero);
         _anyPending = false;
     }
 

@@ -43,6 +43,10 @@ public sealed partial class Gru4RecTrainer : SessionTrainerBase<Gru4RecTrainer.O
             Warn: message => ch.Warning(MessageSensitivity.None, message),
             CheckAlive: () => MLNetInternals.CheckAlive(Host));
         ch.Info(MessageSensitivity.None, $"GRU4Rec: {TrainerOptions} on {host.Device}.");
+        // Before anything is allocated: a run that cannot fit is one clear error, not an abort gigabytes later.
+        var memory = Gru4RecMemoryEstimate.For(TrainerOptions, train.Items.Count, validation is not null);
+        ch.Info(MessageSensitivity.None, $"GRU4Rec: {memory}.");
+        memory.Check(TrainerOptions, host.Device, Gru4RecMemoryEstimate.AvailableHostBytes());
         return Gru4RecTrainingLoop.Run(train, validation, TrainerOptions, host);
     }
 }

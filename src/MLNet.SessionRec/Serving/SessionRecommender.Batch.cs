@@ -19,7 +19,7 @@ public sealed partial class SessionRecommender
     public IReadOnlyList<RecommendedItem>[] RecommendMany(IReadOnlyList<RecommendationSession> sessions, int? topK = null)
     {
         ArgumentNullException.ThrowIfNull(sessions);
-        ThrowIfModelDisposed();
+        using var call = EnterCall();
         int k = ListLength(topK);
         var lists = new IReadOnlyList<RecommendedItem>[sessions.Count];
         var states = new byte[]?[sessions.Count];

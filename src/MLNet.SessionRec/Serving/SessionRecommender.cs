@@ -23,7 +23,8 @@ public sealed partial class SessionRecommender : IDisposable
     private readonly Lazy<byte[]> _identity;
     private readonly System.Collections.Concurrent.ConcurrentBag<ISessionScorer> _scorers = new();
     private int _pooled;
-    private bool _disposed;
+    // Every call that reaches the model enters it; Dispose closes it and waits for those calls before releasing anything.
+    private readonly UsageGuard _guard;
     private readonly SessionRecommendationTransformer? _source;
     private readonly bool _ownsSource;
     private readonly UpstreamItemMapper? _upstream;
@@ -42,6 +43,7 @@ public sealed partial class SessionRecommender : IDisposable
         _source = source;
         _ownsSource = ownsSource;
         _upstream = upstream;
+        _guard = new UsageGuard(() => $"The session recommender of model '{model.Name}' has been disposed.");
         _coldStart = new(() => ColdStart.Scores(model), LazyThreadSafetyMode.ExecutionAndPublication);
         _identity = new(() => MLNet.SessionRec.ModelIdentity.Of(model), LazyThreadSafetyMode.ExecutionAndPublication);
     }
@@ -136,7 +138,7 @@ public sealed partial class SessionRecommender : IDisposable
     /// <summary>Starts an empty session; dispose it when the session ends.</summary>
     public RecommendationSession StartSession()
     {
-        ThrowIfModelDisposed();
+        using var call = EnterCall();
         return new(this);
     }
 
@@ -144,7 +146,14 @@ public sealed partial class SessionRecommender : IDisposable
     /// The model's identity as carried by exported session states: the SHA-256 of its saved form (hex). Computed once,
     /// on first use (for a large model this streams its weights once).
     /// </summary>
-    public string ModelIdentity => Convert.ToHexString(_identity.Value);
+    public string ModelIdentity
+    {
+        get
+        {
+            using var call = EnterCall();
+            return Convert.ToHexString(_identity.Value);
+        }
+    }
 
     internal byte[] IdentityBytes => _identity.Value;
 
@@ -156,7 +165,7 @@ public sealed partial class SessionRecommender : IDisposable
     /// <exception cref="InvalidDataException">The bytes are not a session state (or a newer format).</exception>
     public RecommendationSession RestoreSession(ReadOnlySpan<byte> state)
     {
-        ThrowIfModelDisposed();
+        using var call = EnterCall();
         var session = new RecommendationSession(this);
         try
         {
@@ -184,7 +193,30 @@ public sealed partial class SessionRecommender : IDisposable
     /// <summary>The transforms before the session recommender, applied to raw item ids (null when there are none).</summary>
     internal UpstreamItemMapper? Upstream => _upstream;
 
-    internal void ThrowIfModelDisposed() => _source?.ThrowIfDisposed();
+    /// <summary>
+    /// Enters one call that uses the model (this recommender's guard, then its transformer's): disposing either waits
+    /// for the call to finish; a call after the disposal throws <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    internal Call EnterCall()
+    {
+        var own = _guard.Enter();
+        try { return new Call(own, _source?.EnterUse() ?? default); }
+        catch
+        {
+            own.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>One call in flight (see <see cref="EnterCall"/>).</summary>
+    internal readonly struct Call(UsageGuard.Lease own, UsageGuard.Lease source) : IDisposable
+    {
+        public void Dispose()
+        {
+            source.Dispose();
+            own.Dispose();
+        }
+    }
 
     /// <summary>List length asked for, checked and capped at the catalog size.</summary>
     internal int ListLength(int? topK)
@@ -226,7 +258,7 @@ public sealed partial class SessionRecommender : IDisposable
     /// <summary>Returns a scorer to the pool (at most a few per core are kept).</summary>
     internal void ReturnScorer(ISessionScorer scorer)
     {
-        if (!Volatile.Read(ref _disposed) && Interlocked.Increment(ref _pooled) <= 4 * Environment.ProcessorCount) _scorers.Add(scorer);
+        if (!_guard.IsClosed && Interlocked.Increment(ref _pooled) <= 4 * Environment.ProcessorCount) _scorers.Add(scorer);
         else
         {
             Interlocked.Decrement(ref _pooled);
@@ -234,10 +266,14 @@ public sealed partial class SessionRecommender : IDisposable
         }
     }
 
-    /// <summary>Releases the pooled scorers, and the model when this recommender was loaded from a file or stream (only once no request uses it).</summary>
+    /// <summary>
+    /// Releases the pooled scorers, and the model when this recommender was loaded from a file or stream. Safe while
+    /// other threads use it: calls in flight (on any session) finish first, later calls throw
+    /// <see cref="ObjectDisposedException"/>. Do not call it from inside such a call.
+    /// </summary>
     public void Dispose()
     {
-        Volatile.Write(ref _disposed, true);
+        if (!_guard.TryClose()) return;
         while (_scorers.TryTake(out var scorer)) scorer.Dispose();
         _upstream?.Dispose();
         if (_ownsSource) _source!.Dispose();
@@ -278,9 +314,9 @@ public sealed partial class RecommendationSession : IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            using var call = _owner.EnterCall();
             if (_owner.Upstream is { } upstream) return AddMapped(upstream, itemId);
             if (!_owner.Model.Items.TryGetIndex(itemId.Trim(), out int index)) { IgnoredItems++; return false; }
-            _owner.ThrowIfModelDisposed();
             var scorer = Load();
             try
             {
@@ -300,7 +336,6 @@ public sealed partial class RecommendationSession : IDisposable
     // Add through the upstream transforms (under the lock): the raw id becomes the items of the transformed item column.
     private bool AddMapped(UpstreamItemMapper upstream, string itemId)
     {
-        _owner.ThrowIfModelDisposed();
         var items = _mapped ??= [];
         int unknown = upstream.Map(itemId, items);
         IgnoredItems += unknown;
@@ -334,7 +369,7 @@ public sealed partial class RecommendationSession : IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _owner.ThrowIfModelDisposed();
+            using var call = _owner.EnterCall();
             if (Length == 0) return _owner.ColdStartList(topK);
             int k = _owner.ListLength(topK);
             var items = new int[k];
@@ -386,7 +421,7 @@ public sealed partial class RecommendationSession : IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _owner.ThrowIfModelDisposed();
+            using var call = _owner.EnterCall();
             byte[] scorerState = _state ?? EmptyState();
             using var stream = new MemoryStream();
             using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
@@ -415,6 +450,7 @@ public sealed partial class RecommendationSession : IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            using var call = _owner.EnterCall();
             if (state.Length < Magic.Length + 4 + 32 + 8 || !state[..Magic.Length].SequenceEqual(Magic))
                 throw new InvalidDataException("The bytes are not an MLNet.SessionRec session state.");
             using var reader = new BinaryReader(new MemoryStream(state[Magic.Length..].ToArray(), writable: false));

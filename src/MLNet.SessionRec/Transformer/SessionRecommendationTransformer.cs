@@ -26,6 +26,9 @@ public sealed class SessionRecommendationTransformer : ITransformer, IDisposable
     // References to the model's native memory: this transformer's own one plus one per row mapper handed out
     // (a PredictionEngine's); Dispose gives one back; the model is released when none is left.
     private int _references = 1;
+    // Calls that use the model (a batch of Transform, a prediction, a streaming call) enter it; the last reference's
+    // release closes it, waits for those calls to finish, and only then frees the model's native memory.
+    private readonly UsageGuard _guard;
 
     internal SessionRecommendationTransformer(IHostEnvironment env, ISessionModel model, string inputColumnName,
         string predictedItemsColumnName = DefaultColumns.PredictedItems, string scoreColumnName = DefaultColumns.Score, int topK = DefaultColumns.TopK,
@@ -43,6 +46,7 @@ public sealed class SessionRecommendationTransformer : ITransformer, IDisposable
         if (topK < 1) throw new ArgumentOutOfRangeException(nameof(topK), topK, "TopK must be at least 1.");
         if (model.Items.Count == 0) throw new ArgumentException($"Model '{model.Name}' has no items.", nameof(model));
         _host = env.Register(nameof(SessionRecommendationTransformer));
+        _guard = new UsageGuard(DisposedMessage);
         // One channel for the transformer's life: opening one per batch logs its start and end lines every time.
         _log = new Lazy<IChannel>(() => _host.Start(nameof(SessionRecommendationTransformer)), LazyThreadSafetyMode.ExecutionAndPublication);
         Model = model;
@@ -130,6 +134,7 @@ public sealed class SessionRecommendationTransformer : ITransformer, IDisposable
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         ThrowIfDisposed();
+        using var use = EnterUse();
         SessionRecommendationModelFormat.Save(ctx, this);
     }
 
@@ -138,8 +143,9 @@ public sealed class SessionRecommendationTransformer : ITransformer, IDisposable
     /// left: the transformer holds one, and every prediction engine created from it holds one until the engine is
     /// disposed (ML.NET's <c>PredictionEngine</c> disposes the transformer it was created from), so disposing
     /// per-request engines never kills the shared model. After the release the transformer, its data views and its
-    /// streaming recommenders refuse use. Models without native resources (the baselines) ignore Dispose. Dispose
-    /// only once no other thread uses the model.
+    /// streaming recommenders refuse use with <see cref="ObjectDisposedException"/>. Safe while other threads use the
+    /// model: the release waits for the calls in flight (a batch of <c>Transform</c>, a prediction, a streaming call)
+    /// to finish. Models without native resources (the baselines) ignore Dispose.
     /// </summary>
     public void Dispose()
     {
@@ -149,9 +155,19 @@ public sealed class SessionRecommendationTransformer : ITransformer, IDisposable
             int current = Volatile.Read(ref _references);
             if (current <= 0) return;
             if (Interlocked.CompareExchange(ref _references, current - 1, current) != current) continue;
-            if (current == 1) disposable.Dispose();
+            if (current == 1 && _guard.TryClose()) disposable.Dispose();
             return;
         }
+    }
+
+    /// <summary>
+    /// Enters one use of the model (dispose the lease when it ends): the model's release waits for it.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The model was released.</exception>
+    internal UsageGuard.Lease EnterUse()
+    {
+        ThrowIfDisposed();
+        return _guard.Enter();
     }
 
     /// <summary>Takes one more reference to the model (refused once it is released).</summary>
@@ -171,10 +187,11 @@ public sealed class SessionRecommendationTransformer : ITransformer, IDisposable
     /// <summary>Refuses use after <see cref="Dispose"/> with a clear error (instead of a TorchSharp handle error).</summary>
     internal void ThrowIfDisposed()
     {
-        if (IsDisposed)
-            throw new ObjectDisposedException(nameof(SessionRecommendationTransformer), $"The session recommendation transformer of model '{Model.Name}' " +
-                "has been disposed (its model's native memory is released).");
+        if (IsDisposed) throw new ObjectDisposedException(nameof(SessionRecommendationTransformer), DisposedMessage());
     }
+
+    private string DisposedMessage() =>
+        $"The session recommendation transformer of model '{Model.Name}' has been disposed (its model's native memory is released).";
 
     private RecommendationBinding Bind(DataViewSchema inputSchema)
     {
