@@ -16,9 +16,9 @@ public static class AtomicFile
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(write);
-        string full = Path.GetFullPath(path);
+        string full = Target(path);
         string directory = Path.GetDirectoryName(full) ?? throw new IOException($"{path}: no parent folder.");
-        if (Directory.Exists(full)) throw new IOException($"{path} is a directory, not a file.");
+        UnixFileMode? mode = ExistingMode(path, full);
         // Same folder: the rename stays on one file system and is atomic there. The name starts with '.' and ends
         // with '.tmp' so a listing shows what it is; the random part keeps concurrent writers apart.
         string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
@@ -29,6 +29,8 @@ public static class AtomicFile
                 write(stream);
                 stream.Flush(flushToDisk: true);
             }
+            // The new file keeps the old one's permissions (a private model stays private).
+            if (mode is { } keep && !OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, keep);
             File.Move(temp, full, overwrite: true);
         }
         catch
@@ -37,6 +39,62 @@ public static class AtomicFile
             throw;
         }
         RemoveStaleTemporaries(directory, Path.GetFileName(full));
+    }
+
+    /// <summary>
+    /// The file a write of <paramref name="path"/> replaces: a symbolic link is followed to its final target (the link
+    /// stays a link and the file it points to gets the content).
+    /// </summary>
+    private static string Target(string path)
+    {
+        string full = Path.GetFullPath(path);
+        try
+        {
+            var link = new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true);
+            return link is null ? full : Path.GetFullPath(link.FullName);
+        }
+        catch (IOException) { return full; } // a dangling or looping link: written as a file where the link is
+    }
+
+    /// <summary>
+    /// The permissions of the file being replaced (null when there is none). Refuses what a rename must not replace: a
+    /// directory, a device, a pipe or a socket, and a file this process may not write (a rename needs only the
+    /// folder's permission, so a read-only file would otherwise be replaced).
+    /// </summary>
+    private static UnixFileMode? ExistingMode(string path, string full)
+    {
+        if (Directory.Exists(full)) throw new IOException($"{path} is a directory, not a file.");
+        if (!Path.Exists(full)) return null;
+        var attributes = File.GetAttributes(full);
+        if ((attributes & FileAttributes.Device) != 0 || !IsRegularFile(full))
+            throw new IOException($"{path} is not a regular file (a device, a pipe or a socket): write to a file.");
+        try
+        {
+            // Opening for writing changes neither the content nor the times; it fails where a plain overwrite would.
+            using (new FileStream(full, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1)) { }
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new UnauthorizedAccessException($"{path}: the file is read-only for this user; it was left unchanged.");
+        }
+        return OperatingSystem.IsWindows() ? null : File.GetUnixFileMode(full);
+    }
+
+    // A regular file: not a character or block device, FIFO or socket (.NET reports those as files).
+    private static bool IsRegularFile(string full)
+    {
+        if (OperatingSystem.IsWindows()) return true;
+        var buffer = new byte[256];
+        try
+        {
+            if (NativeStat(full, buffer) != 0) return true; // cannot tell: let the write decide
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { return true; }
+        // st_mode: offset 24 on Linux x64 (after dev, ino, nlink), 16 on arm64 (after dev, ino); S_IFMT = 0xF000, S_IFREG = 0x8000.
+        int offset = System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64 ? 24 : 16;
+        if (!OperatingSystem.IsLinux()) return true;
+        uint stMode = BitConverter.ToUInt32(buffer, offset);
+        return (stMode & 0xF000) == 0x8000;
     }
 
     /// <summary>
@@ -74,14 +132,14 @@ public static class AtomicFile
 
     /// <summary>
     /// Checks before any long work that <paramref name="path"/> can be written: its folder exists and accepts a new
-    /// file, and the path is not a directory. Throws <see cref="IOException"/> or
+    /// file, and the path is not a directory, a device, a pipe or a file this process may not write. Throws <see cref="IOException"/> or
     /// <see cref="UnauthorizedAccessException"/> with a one-line message naming the path.
     /// </summary>
     public static void CheckWritable(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string full = Path.GetFullPath(path);
-        if (Directory.Exists(full)) throw new IOException($"{path} is a directory, not a file.");
+        string full = Target(path);
+        ExistingMode(path, full);
         string? directory = Path.GetDirectoryName(full);
         if (directory == null || !Directory.Exists(directory)) throw new DirectoryNotFoundException($"{path}: folder not found: {directory}");
         string probe = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.probe");
@@ -91,7 +149,8 @@ public static class AtomicFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UnauthorizedAccessException($"{path}: cannot write in {directory} ({e.Message.TrimEnd('.')}).", e);
+            string reason = e is UnauthorizedAccessException ? "permission denied" : e.Message.Replace(probe, "a new file", StringComparison.Ordinal).TrimEnd('.');
+            throw new UnauthorizedAccessException($"{path}: cannot write in {directory} ({reason}).", e);
         }
         finally
         {

@@ -81,4 +81,33 @@ public sealed class AtomicFileTests
         AtomicFile.CheckWritable(Path.Combine(_dir, "x.zip"));
         Assert.AreEqual(0, Directory.GetFileSystemEntries(_dir).Length);
     }
+
+    [TestMethod]
+    public void A_symbolic_link_is_written_through_and_the_file_keeps_its_permissions()
+    {
+        if (OperatingSystem.IsWindows()) { Assert.Inconclusive("Unix permissions and links"); return; }
+        string target = Path.Combine(_dir, "private.zip"), link = Path.Combine(_dir, "link.zip");
+        AtomicFile.WriteAllText(target, "old");
+        File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.CreateSymbolicLink(link, target);
+        AtomicFile.WriteAllText(link, "new");
+        Assert.IsNotNull(new FileInfo(link).LinkTarget, "the link is still a link");
+        Assert.AreEqual("new", File.ReadAllText(target));
+        Assert.AreEqual(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(target), "a private file stays private");
+    }
+
+    [TestMethod]
+    public void A_pipe_or_a_device_is_refused_and_left_as_it_is()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Inconclusive("mkfifo");
+        string fifo = Path.Combine(_dir, "fifo");
+        using (var mk = System.Diagnostics.Process.Start("mkfifo", [fifo])) mk.WaitForExit();
+        var e = Assert.ThrowsExactly<IOException>(() => AtomicFile.WriteAllText(fifo, "x"));
+        StringAssert.Contains(e.Message, "not a regular file");
+        Assert.ThrowsExactly<IOException>(() => AtomicFile.CheckWritable(fifo));
+        Assert.ThrowsExactly<IOException>(() => AtomicFile.CheckWritable("/dev/null"));
+        Assert.AreEqual(1, Directory.GetFileSystemEntries(_dir).Length, "no temporary file left");
+        // Still the pipe: a second write is refused the same way (a replaced file would be written).
+        StringAssert.Contains(Assert.ThrowsExactly<IOException>(() => AtomicFile.WriteAllText(fifo, "x")).Message, "not a regular file");
+    }
 }
