@@ -16,7 +16,7 @@ public static class AtomicFile
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(write);
-        string full = Target(path);
+        string full = Resolve(path);
         string directory = Path.GetDirectoryName(full) ?? throw new IOException($"{path}: no parent folder.");
         UnixFileMode? mode = ExistingMode(path, full);
         // Same folder: the rename stays on one file system and is atomic there. The name starts with '.' and ends
@@ -42,18 +42,19 @@ public static class AtomicFile
     }
 
     /// <summary>
-    /// The file a write of <paramref name="path"/> replaces: a symbolic link is followed to its final target (the link
-    /// stays a link and the file it points to gets the content).
+    /// The file <paramref name="path"/> names: a symbolic link is followed to its final target, existing or not (a
+    /// write replaces or creates that file and the link stays a link); a path that is no link, or a looping link, names
+    /// itself.
     /// </summary>
-    private static string Target(string path)
+    private static string Resolve(string path)
     {
         string full = Path.GetFullPath(path);
         try
         {
-            var link = new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true);
-            return link is null ? full : Path.GetFullPath(link.FullName);
+            var target = new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true);
+            return target != null ? Path.GetFullPath(target.FullName) : full;
         }
-        catch (IOException) { return full; } // a dangling or looping link: written as a file where the link is
+        catch (IOException) { return full; } // no such file, or a loop
     }
 
     /// <summary>
@@ -80,21 +81,14 @@ public static class AtomicFile
         return OperatingSystem.IsWindows() ? null : File.GetUnixFileMode(full);
     }
 
-    // A regular file: not a character or block device, FIFO or socket (.NET reports those as files).
+    // A regular file: not a character or block device, FIFO or socket (.NET reports those as files). Where stat is
+    // not available the write itself decides.
     private static bool IsRegularFile(string full)
     {
-        if (OperatingSystem.IsWindows()) return true;
-        var buffer = new byte[256];
-        try
-        {
-            if (NativeStat(full, buffer) != 0) return true; // cannot tell: let the write decide
-        }
-        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { return true; }
+        if (Stat(full) is not { } stat) return true;
         // st_mode: offset 24 on Linux x64 (after dev, ino, nlink), 16 on arm64 (after dev, ino); S_IFMT = 0xF000, S_IFREG = 0x8000.
         int offset = System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64 ? 24 : 16;
-        if (!OperatingSystem.IsLinux()) return true;
-        uint stMode = BitConverter.ToUInt32(buffer, offset);
-        return (stMode & 0xF000) == 0x8000;
+        return (BitConverter.ToUInt32(stat, offset) & 0xF000) == 0x8000;
     }
 
     /// <summary>
@@ -138,7 +132,7 @@ public static class AtomicFile
     public static void CheckWritable(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string full = Target(path);
+        string full = Resolve(path);
         ExistingMode(path, full);
         string? directory = Path.GetDirectoryName(full);
         if (directory == null || !Directory.Exists(directory)) throw new DirectoryNotFoundException($"{path}: folder not found: {directory}");
@@ -170,27 +164,18 @@ public static class AtomicFile
         return FileIdentity(ra) is { } ia && FileIdentity(rb) is { } ib && ia == ib;
     }
 
-    private static string Resolve(string path)
-    {
-        string full = Path.GetFullPath(path);
-        try
-        {
-            var target = File.Exists(full) ? new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true) : null;
-            return target != null ? Path.GetFullPath(target.FullName) : full;
-        }
-        catch (IOException) { return full; }
-    }
+    // Hard links share device and inode: st_dev and st_ino, the first two 8-byte fields of stat on Linux x64 and arm64.
+    private static (ulong Device, ulong Inode)? FileIdentity(string path) =>
+        Stat(path) is { } stat ? (BitConverter.ToUInt64(stat, 0), BitConverter.ToUInt64(stat, 8)) : null;
 
-    // Hard links share device and inode; stat(2) gives both. st_dev and st_ino are the first two 8-byte fields on
-    // Linux x64 and arm64 (glibc >= 2.33 exports `stat`); elsewhere, or on an older libc, only paths are compared.
-    private static (ulong Device, ulong Inode)? FileIdentity(string path)
+    // stat(2)'s raw struct on Linux (glibc >= 2.33 exports `stat`); null elsewhere, on an older libc or on failure.
+    private static byte[]? Stat(string path)
     {
         if (!OperatingSystem.IsLinux()) return null;
+        var buffer = new byte[256];
         try
         {
-            var buffer = new byte[256];
-            if (NativeStat(path, buffer) != 0) return null;
-            return (BitConverter.ToUInt64(buffer, 0), BitConverter.ToUInt64(buffer, 8));
+            return NativeStat(path, buffer) == 0 ? buffer : null;
         }
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { return null; }
     }
