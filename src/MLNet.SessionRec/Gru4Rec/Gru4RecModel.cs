@@ -31,7 +31,7 @@ public sealed class Gru4RecModel : ISavableSessionModel, IColdStartScores, IDisp
         _options = options;
         Items = items;
         _net = net;
-        // Built on the first short list asked of the trained model (CPU, large catalogs): exact top-k from a quarter of the bytes.
+        // Built on the first list asked of the trained model (CPU, large catalogs): exact top-k from a quarter of the bytes.
         _index = new(() => QuantizedItemIndex.TryBuild(net), LazyThreadSafetyMode.ExecutionAndPublication);
         _guard = new UsageGuard(() => $"The GRU4Rec model ({items.Count} items) has been disposed (its native weights are released).");
     }

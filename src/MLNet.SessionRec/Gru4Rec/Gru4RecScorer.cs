@@ -28,6 +28,7 @@ public sealed class Gru4RecScorer : ISessionScorer
 
     private readonly Gru4RecNetwork _net;
     private readonly UsageGuard? _guard; // the model's: every call that reads its weights enters it
+    private readonly Lazy<QuantizedItemIndex?>? _index; // the model's, for lists on a CPU (null: none)
     private readonly Tensor[] _state;
     private readonly bool[] _pendingReset;
     private bool _anyPending;
@@ -37,14 +38,12 @@ public sealed class Gru4RecScorer : ISessionScorer
     private Tensor? _cachedScores; // the scores of the last Rank (one chunk) for _cachedRows, until the state moves
     private int[]? _cachedRows;
 
-    private readonly Lazy<QuantizedItemIndex?>? _index;
-
     internal Gru4RecScorer(Gru4RecNetwork net, int slots, UsageGuard? guard = null, Lazy<QuantizedItemIndex?>? index = null)
     {
-        _index = index;
         if (slots <= 0) throw new ArgumentOutOfRangeException(nameof(slots), slots, "A scorer needs at least one slot.");
         _net = net;
         _guard = guard;
+        _index = index;
         Slots = slots;
         _state = net.ZeroState(slots);
         _pendingReset = new bool[slots];
@@ -154,7 +153,7 @@ public sealed class Gru4RecScorer : ISessionScorer
         {
             long c1 = Math.Min(n, c0 + chunk);
             using var inner = NewDisposeScope();
-            var s = chunk >= n && _cachedRows is not null && slots.SequenceEqual(_cachedRows) ? _cachedScores!.alias() : Scores(h, c0, c1, chunk >= n);
+            var s = chunk >= n && cached ? _cachedScores!.alias() : Scores(h, c0, c1, chunk >= n);
             if (disallowed is not null) s = s.masked_fill(disallowed.narrow(0, c0, c1 - c0), NegativeInfinity);
             var (v, ix) = s.topk((int)Math.Min(kk, c1 - c0), 1, largest: true, sorted: false);
             if (c0 > 0)
@@ -206,7 +205,7 @@ public sealed class Gru4RecScorer : ISessionScorer
         }
     }
 
-    /// <summary>Whether short lists use the quantized index (default true where the model has one); false: always the full product.</summary>
+    /// <summary>Whether lists use the quantized index (default true where the model has one); false: always the full product.</summary>
     public bool UseQuantizedIndex { get; set; } = true;
 
     private QuantizedItemIndex? UseIndex => UseQuantizedIndex && ItemChunk is null ? _index?.Value : null;
