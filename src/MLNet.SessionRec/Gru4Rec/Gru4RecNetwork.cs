@@ -87,34 +87,44 @@ internal sealed class Gru4RecNetwork : nn.Module
     /// </summary>
     public static long WeightCount(Gru4RecTrainer.Options options, int itemCount)
     {
+        var (itemIndexed, dense) = WeightCounts(options, itemCount);
+        double total = itemIndexed + dense; // exact below 2^53, far beyond any file or memory
+        return total >= long.MaxValue ? long.MaxValue : (long)total;
+    }
+
+    /// <summary>
+    /// The float weights of the network, without allocating: those indexed by item (Wy, By, and E or Wx0) and the dense
+    /// rest (the GRU cells, and Wrz0, Wh0, Bh0 with one-hot input). In doubles, so that absurd parameters give a huge
+    /// number rather than an overflow (the memory estimate and the model reader both count from here).
+    /// </summary>
+    public static (double ItemIndexed, double Dense) WeightCounts(Gru4RecTrainer.Options options, int itemCount)
+    {
+        double n = itemCount, last = options.LayerSizes[^1];
+        double itemIndexed = n * last + n, dense = 0; // Wy, By
+        if (options.ConstrainedEmbedding) { }
+        else if (options.EmbeddingSize > 0) itemIndexed += n * options.EmbeddingSize; // E
+        else
+        {
+            double h0 = options.LayerSizes[0];
+            itemIndexed += n * 3 * h0; // Wx0
+            dense += h0 * 2 * h0 + h0 * h0 + 3 * h0; // Wrz0, Wh0, Bh0
+        }
+        foreach (var (input, units) in GruCells(options))
+            dense += 3 * units * (input + units) + 6 * units; // weight_ih, weight_hh, bias_ih, bias_hh
+        return (itemIndexed, dense);
+    }
+
+    /// <summary>
+    /// The input and hidden sizes of the GRU cells, in order: the constrained embedding feeds the last layer's size,
+    /// an embedding its size; with one-hot input the first layer is Wx0/Wrz0/Wh0 rather than a cell.
+    /// </summary>
+    public static IEnumerable<(double Input, double Units)> GruCells(Gru4RecTrainer.Options options)
+    {
         int[] layers = options.LayerSizes;
-        try
-        {
-            checked
-            {
-                long items = itemCount, last = layers[^1], total = 0, inputSize;
-                int start = 0;
-                if (options.ConstrainedEmbedding) inputSize = last;
-                else if (options.EmbeddingSize > 0) { total += items * options.EmbeddingSize; inputSize = options.EmbeddingSize; }
-                else
-                {
-                    long h0 = layers[0];
-                    total += items * 3 * h0 + h0 * 2 * h0 + h0 * h0 + 3 * h0; // Wx0, Wrz0, Wh0, Bh0
-                    start = 1;
-                    inputSize = items;
-                }
-                for (int i = start; i < layers.Length; i++)
-                {
-                    long inSize = i > 0 ? layers[i - 1] : inputSize, h = layers[i];
-                    total += 3 * h * inSize + 3 * h * h + 6 * h; // weight_ih, weight_hh, bias_ih, bias_hh
-                }
-                return total + items * last + items; // Wy, By
-            }
-        }
-        catch (OverflowException)
-        {
-            return long.MaxValue;
-        }
+        bool oneHot = !options.ConstrainedEmbedding && options.EmbeddingSize <= 0;
+        double input = options.ConstrainedEmbedding ? layers[^1] : options.EmbeddingSize;
+        for (int i = oneHot ? 1 : 0; i < layers.Length; i++)
+            yield return (i > 0 ? layers[i - 1] : input, layers[i]);
     }
 
     private Parameter Register(string name, Tensor value, bool grad)

@@ -40,31 +40,9 @@ internal sealed record Gru4RecMemoryEstimate(double NetworkBytes, double Optimiz
         double n = itemCount, b = options.BatchSize, samples = options.NumberOfSamples;
         double[] h = options.LayerSizes.Select(x => (double)x).ToArray();
         double last = h[^1];
-        double itemParameters = n * last + n; // Wy, By
-        double denseParameters = 0;
-        double input;
-        int start = 0;
-        if (options.ConstrainedEmbedding) input = last;
-        else if (options.EmbeddingSize > 0)
-        {
-            itemParameters += n * options.EmbeddingSize; // E
-            input = options.EmbeddingSize;
-        }
-        else
-        {
-            // One-hot input: layer 0 is a GRU whose input weight rows are looked up per item (Wx0), plus Wrz0, Wh0, Bh0.
-            itemParameters += n * 3 * h[0];
-            denseParameters += h[0] * 2 * h[0] + h[0] * h[0] + 3 * h[0];
-            input = h[0];
-            start = 1;
-        }
+        var (itemParameters, denseParameters) = Gru4RecNetwork.WeightCounts(options, itemCount);
         double activations = 0;
-        for (int i = start; i < h.Length; i++)
-        {
-            double inSize = i > 0 ? h[i - 1] : input;
-            denseParameters += 3 * h[i] * (inSize + h[i]) + 6 * h[i]; // weight_ih, weight_hh, bias_ih, bias_hh
-            activations += 3 * h[i] + inSize + 2 * h[i];
-        }
+        foreach (var (input, units) in Gru4RecNetwork.GruCells(options)) activations += 3 * units + input + 2 * units;
         double parameters = itemParameters + denseParameters;
         double network = Float * parameters;
         // AdagradMomentum keeps an accumulator per parameter (full size, also of the item-indexed ones), a velocity
