@@ -119,7 +119,7 @@ internal sealed class CatalogBenchmark : IBenchmark
         result["total_s"] = total.Elapsed.TotalSeconds;
         result["peak_rss_mb"] = Process.GetCurrentProcess().PeakWorkingSet64 / (double)(1 << 20);
         string json = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true });
-        if (a.Has("--json")) File.WriteAllText(a.Get("--json", ""), json);
+        if (a.Has("--json")) AtomicFile.WriteAllText(a.Get("--json", ""), json);
         Console.WriteLine(json);
         return 0;
     }

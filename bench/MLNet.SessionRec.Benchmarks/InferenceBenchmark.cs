@@ -20,6 +20,22 @@ internal sealed class InferenceBenchmark : IBenchmark
 
     public string Description => "recommend events/s, Add+Recommend(20) p50/p99, Transform rows/s, evaluation s, live-session memory of a model zip";
 
+    // The previous release built by bench/inference.sh has no AtomicFile: a temporary file renamed over the target
+    // gives the same guarantee (a stopped run leaves the previous result, never a partial one).
+    internal static void WriteThenRename(string path, Action<string> write)
+    {
+        string temp = path + $".{Environment.ProcessId}.tmp";
+        try
+        {
+            write(temp);
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
     public int Run(string[] args)
     {
         var a = new Args(args);
@@ -122,7 +138,7 @@ internal sealed class InferenceBenchmark : IBenchmark
         result["peak_working_set_mb"] = Process.GetCurrentProcess().PeakWorkingSet64 / (double)(1 << 20);
         string json = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true });
         string? path = a.Has("--json") ? a.Get("--json", "") : null;
-        if (path is not null) File.WriteAllText(path, json);
+        if (path is not null) WriteThenRename(path, p => File.WriteAllText(p, json));
         Console.WriteLine(json);
         transformer.Dispose();
         return 0;
@@ -169,7 +185,7 @@ internal sealed class InferenceModelBenchmark : IBenchmark
         Console.WriteLine($"trained {data.Items.Count} items, {data.EventCount} events in {watch.Elapsed.TotalSeconds:F1} s");
         using var transformer = new SessionRecommendationTransformer(ml, model, DefaultColumns.ItemId, topK: DefaultColumns.TopK);
         var schema = ml.Data.LoadFromEnumerable(new[] { new Row() }).Schema;
-        ml.Model.Save(transformer, schema, a.Get("--output", "model.zip"));
+        InferenceBenchmark.WriteThenRename(a.Get("--output", "model.zip"), p => ml.Model.Save(transformer, schema, p));
         return 0;
     }
 

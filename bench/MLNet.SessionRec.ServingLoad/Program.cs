@@ -112,7 +112,13 @@ static async Task<int> Run(Dictionary<string, string> o)
         loadAverage = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : null,
     };
     string json = JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true });
-    if (o.TryGetValue("json", out var path)) await File.WriteAllTextAsync(path, json);
+    if (o.TryGetValue("json", out var path))
+    {
+        // Temporary file renamed over the target: a stopped run leaves the previous result, never a partial one.
+        string temp = path + $".{Environment.ProcessId}.tmp";
+        await File.WriteAllTextAsync(temp, json);
+        File.Move(temp, path, overwrite: true);
+    }
     Console.WriteLine(json);
     return 0;
 }
