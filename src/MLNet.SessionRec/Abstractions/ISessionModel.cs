@@ -54,6 +54,19 @@ public interface ISessionScorer : IDisposable
     void Rank(ReadOnlySpan<int> targets, TieHandling ties, Span<double> ranks);
 
     /// <summary>
+    /// <see cref="Rank"/>, then <see cref="TopK"/> (no allowed-item filter) for the slots with a target, in slot
+    /// order: what an evaluation with list metrics asks at every step. A scorer may do both in one pass over the
+    /// catalog (GRU4Rec on a CPU does); the results are the same as the two calls'.
+    /// </summary>
+    void RankAndTopK(ReadOnlySpan<int> targets, TieHandling ties, Span<double> ranks, int k, Span<int> items, Span<float> scores, Span<int> counts)
+    {
+        Rank(targets, ties, ranks);
+        var slots = new List<int>(Slots);
+        for (int s = 0; s < Slots; s++) if (targets[s] >= 0) slots.Add(s);
+        TopK(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slots), k, null, items, scores, counts);
+    }
+
+    /// <summary>
     /// Every active slot observes its item, then row <c>slot</c> of <paramref name="scores"/> (length Slots × item
     /// count, row-major) receives the scores of all items for that slot's next event; rows of idle slots (-1) are
     /// left undefined. Higher score = better rank. For tests and small catalogs: prefer <see cref="Advance"/> with

@@ -8,7 +8,7 @@ namespace MLNet.SessionRec;
 /// <see cref="ScoreRow"/>; top-k lists, ranks and full score rows follow. Rows are scored in parallel, each into a
 /// pooled buffer of one row, so memory never scales with slots × items.
 /// </summary>
-public abstract class RowSessionScorer : ISessionScorer
+public abstract class RowSessionScorer : ISessionScorer, IParallelScorer
 {
     /// <summary>Creates a scorer of <paramref name="slots"/> slots over <paramref name="itemCount"/> items.</summary>
     protected RowSessionScorer(int slots, int itemCount)

@@ -72,7 +72,7 @@ public sealed class RankingEvaluator
 
         using var scorer = model.CreateScorer(slots);
         if (scorer.Slots != slots) throw new InvalidOperationException($"Model '{model.Name}' created a scorer with {scorer.Slots} slots instead of {slots}.");
-        if (scorer is RowSessionScorer rowScorer) rowScorer.MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism;
+        if (scorer is IParallelScorer parallel) parallel.MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism;
 
         // Gives the slot the next test session with at least one prediction point, or marks it idle.
         void Assign(int slot)
@@ -102,12 +102,15 @@ public sealed class RankingEvaluator
 
             // The state moves, then only one rank (and the top-K list) per active slot comes back from the scorer.
             scorer.Advance(input);
-            try { scorer.Rank(target, ties, ranks); }
+            try
+            {
+                if (lists) scorer.RankAndTopK(target, ties, ranks, kMax, top, topScores, topCounts);
+                else scorer.Rank(target, ties, ranks);
+            }
             catch (InvalidOperationException e) when (e.Message.Contains("as NaN", StringComparison.Ordinal))
             {
                 throw new InvalidOperationException($"Model '{model.Name}' scored a target item as NaN ({e.Message}).", e);
             }
-            if (lists) scorer.TopK(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(active), kMax, null, top, topScores, topCounts);
 
             for (int a = 0; a < active.Count; a++) // sequential and in slot order: deterministic sums
             {

@@ -18,6 +18,9 @@ public sealed class RankingEvaluatorOptions
     /// </summary>
     public bool ComputeListMetrics { get; set; } = true;
 
-    /// <summary>Upper bound of worker threads scanning score rows; default -1 (all cores).</summary>
+    /// <summary>
+    /// Upper bound of the threads a scoring step uses (<see cref="IParallelScorer"/>); default -1: the scorer
+    /// chooses (every core for work large enough to gain from it).
+    /// </summary>
     public int MaxDegreeOfParallelism { get; set; } = -1;
 }

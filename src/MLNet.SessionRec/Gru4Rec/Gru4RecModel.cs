@@ -23,6 +23,7 @@ public sealed class Gru4RecModel : ISavableSessionModel, IColdStartScores, IDisp
     private readonly Gru4RecNetwork _net;
     private readonly Gru4RecTrainer.Options _options;
     private readonly Lazy<QuantizedItemIndex?> _index;
+    private readonly Lazy<CpuScoreKernel?> _kernel;
     // Every use of the weights (this model's and its scorers' calls) enters it; Dispose frees them once none is in flight.
     private readonly UsageGuard _guard;
 
@@ -33,6 +34,7 @@ public sealed class Gru4RecModel : ISavableSessionModel, IColdStartScores, IDisp
         _net = net;
         // Built on the first list asked of the trained model (CPU, large catalogs): exact top-k from a quarter of the bytes.
         _index = new(() => QuantizedItemIndex.TryBuild(net), LazyThreadSafetyMode.ExecutionAndPublication);
+        _kernel = new(() => CpuScoreKernel.TryBuild(net), LazyThreadSafetyMode.ExecutionAndPublication);
         _guard = new UsageGuard(() => $"The GRU4Rec model ({items.Count} items) has been disposed (its native weights are released).");
     }
 
@@ -61,7 +63,7 @@ public sealed class Gru4RecModel : ISavableSessionModel, IColdStartScores, IDisp
     public Gru4RecScorer CreateScorer(int slots)
     {
         using var lease = _guard.Enter();
-        return new(_net, slots, _guard, _index);
+        return new(_net, slots, _guard, _index, _kernel);
     }
 
     /// <summary>
@@ -251,7 +253,9 @@ public sealed class Gru4RecModel : ISavableSessionModel, IColdStartScores, IDisp
     /// </summary>
     public void Dispose()
     {
-        if (_guard.TryClose()) _net.Dispose();
+        if (!_guard.TryClose()) return;
+        _net.Dispose();
+        if (_kernel.IsValueCreated) _kernel.Value?.Dispose();
     }
 
     /// <summary>Whether <see cref="Dispose"/> was called.</summary>

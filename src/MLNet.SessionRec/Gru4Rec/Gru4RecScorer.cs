@@ -13,7 +13,7 @@ namespace MLNet.SessionRec.Gru4Rec;
 /// <see cref="QuantizedItemIndex"/> (the same exact top-k, reading a quarter of the bytes; see <see cref="UseQuantizedIndex"/>).
 /// Not thread-safe: one scorer per thread (scorers of one model may run in parallel).
 /// </summary>
-public sealed class Gru4RecScorer : ISessionScorer
+public sealed class Gru4RecScorer : ISessionScorer, IParallelScorer
 {
     /// <summary>Default bound of the scores computed at once (slots × items of one chunk): 2^25 floats (128 MB).</summary>
     public const long DefaultScoreBudget = 1L << 25;
@@ -29,6 +29,7 @@ public sealed class Gru4RecScorer : ISessionScorer
     private readonly Gru4RecNetwork _net;
     private readonly UsageGuard? _guard; // the model's: every call that reads its weights enters it
     private readonly Lazy<QuantizedItemIndex?>? _index; // the model's, for lists on a CPU (null: none)
+    private readonly Lazy<CpuScoreKernel?>? _kernel;    // the model's, for ranks and lists of several rows on a CPU
     private readonly Tensor[] _state;
     private readonly bool[] _pendingReset;
     private bool _anyPending;
@@ -38,12 +39,14 @@ public sealed class Gru4RecScorer : ISessionScorer
     private Tensor? _cachedScores; // the scores of the last Rank (one chunk) for _cachedRows, until the state moves
     private int[]? _cachedRows;
 
-    internal Gru4RecScorer(Gru4RecNetwork net, int slots, UsageGuard? guard = null, Lazy<QuantizedItemIndex?>? index = null)
+    internal Gru4RecScorer(Gru4RecNetwork net, int slots, UsageGuard? guard = null, Lazy<QuantizedItemIndex?>? index = null,
+        Lazy<CpuScoreKernel?>? kernel = null)
     {
         if (slots <= 0) throw new ArgumentOutOfRangeException(nameof(slots), slots, "A scorer needs at least one slot.");
         _net = net;
         _guard = guard;
         _index = index;
+        _kernel = kernel;
         Slots = slots;
         _state = net.ZeroState(slots);
         _pendingReset = new bool[slots];
@@ -76,9 +79,11 @@ public sealed class Gru4RecScorer : ISessionScorer
     }
 
     /// <inheritdoc/>
+    /// <inheritdoc/>
     public void Advance(ReadOnlySpan<int> items)
     {
         using var lease = UsageGuard.Enter(_guard);
+        using var threads = TorchThreads.Use(TorchThreadCount);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         AdvanceCore(items);
@@ -90,6 +95,7 @@ public sealed class Gru4RecScorer : ISessionScorer
         int n = _net.ItemCount;
         if (scores.Length < (long)Slots * n) throw new ArgumentException($"scores must hold Slots × items = {(long)Slots * n} values.", nameof(scores));
         using var lease = UsageGuard.Enter(_guard);
+        using var threads = TorchThreads.Use(TorchThreadCount);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (h, active) = AdvanceCore(items);
@@ -137,9 +143,11 @@ public sealed class Gru4RecScorer : ISessionScorer
         if (rows == 0) return;
         foreach (int s in slots) if ((uint)s >= (uint)Slots) throw new ArgumentOutOfRangeException(nameof(slots), s, $"Slot {s} is outside 0..{Slots - 1}.");
         using var lease = UsageGuard.Enter(_guard);
+        using var threads = TorchThreads.Use(TorchThreadCount);
         ApplyResets();
         // The scores of the last Rank are at hand for the same rows (evaluation); otherwise, on a CPU, the index.
         bool cached = _cachedRows is not null && slots.SequenceEqual(_cachedRows);
+        if (!cached && k <= n && KernelFor(rows) is { } kernel && KernelPass(kernel, slots.ToArray(), [], default, [], Math.Min(k, n), allowed, items, scores, counts)) return;
         if (!cached && allowed is null && UseIndex is { } index && IndexTopK(index, slots, k, items, scores, counts)) return;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -205,6 +213,94 @@ public sealed class Gru4RecScorer : ISessionScorer
         }
     }
 
+    /// <inheritdoc/>
+    public int MaxDegreeOfParallelism { get; set; } = -1;
+
+    // torch runs this scorer's ops on one thread on the CPU (see TorchThreads; on a GPU the setting is left alone):
+    // the GRU step is too small to share, the heavy scoring runs in CpuScoreKernel on its own threads, and torch's
+    // product of a few rows sums in another order when it splits them across threads, so one thread keeps ranks and
+    // lists the same on any machine.
+    private int TorchThreadCount => _net.Device.type == DeviceType.CPU ? 1 : 0;
+
+    /// <summary>
+    /// Whether ranks and lists of <see cref="CpuScoreKernel.MinimumRows"/> or more rows on a CPU come from the fused
+    /// kernel (default true where the model has one): the same scores, ranks and lists as the product, in one pass.
+    /// </summary>
+    public bool UseScoreKernel { get; set; } = true;
+
+    private CpuScoreKernel? KernelFor(int rows) =>
+        UseScoreKernel && ItemChunk is null && rows >= CpuScoreKernel.MinimumRows ? _kernel?.Value : null;
+
+    /// <summary>Threads for <paramref name="rows"/> rows: every core allowed once a call has ~16M multiply-adds per thread.</summary>
+    private int ThreadsFor(int rows)
+    {
+        long work = (long)rows * _net.ItemCount * _net.Options.LayerSizes[^1];
+        int cores = MaxDegreeOfParallelism > 0 ? Math.Min(MaxDegreeOfParallelism, Environment.ProcessorCount) : Environment.ProcessorCount;
+        return (int)Math.Clamp(work / (1L << 24), 1, Math.Max(1, cores));
+    }
+
+    // Ranks and/or lists of the given slots from the kernel; false when a row's scores are not finite (the caller
+    // then uses the torch path, which reports NaN targets and orders NaN scores as before).
+    private bool KernelPass(CpuScoreKernel kernel, int[] slots, ReadOnlySpan<int> targets, TieHandling ties, Span<double> ranks,
+        int k, bool[]? allowed, Span<int> items, Span<float> scores, Span<int> counts)
+    {
+        int units = kernel.Units, rows = slots.Length;
+        var states = new float[rows * units];
+        using (var host = _state[^1].cpu().contiguous())
+        {
+            var all = MemoryMarshal.Cast<byte, float>(host.bytes);
+            for (int r = 0; r < rows; r++) all.Slice(slots[r] * units, units).CopyTo(states.AsSpan(r * units, units));
+        }
+        var greater = new long[targets.IsEmpty ? 0 : rows];
+        var equal = new long[greater.Length];
+        var finite = new bool[rows];
+        kernel.Run(states, rows, targets, greater, equal, k, allowed, items, scores, counts, finite, ThreadsFor(rows));
+        foreach (bool ok in finite) if (!ok) return false;
+        for (int r = 0; r < greater.Length; r++)
+            ranks[slots[r]] = ties switch
+            {
+                TieHandling.Conservative => greater[r] + equal[r], // scores >= the target's, the target included
+                TieHandling.Standard => greater[r] + 1,
+                TieHandling.Median => greater[r] + (equal[r] + 1) / 2.0,
+                _ => throw new ArgumentOutOfRangeException(nameof(ties)),
+            };
+        return true;
+    }
+
+    /// <inheritdoc/>
+    public void RankAndTopK(ReadOnlySpan<int> targets, TieHandling ties, Span<double> ranks, int k, Span<int> items, Span<float> scores, Span<int> counts)
+    {
+        var (slots, active) = Targets(targets, ranks);
+        if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be at least 1.");
+        if (items.Length < (long)slots.Length * k || scores.Length < (long)slots.Length * k || counts.Length < slots.Length) throw new ArgumentException($"The outputs must hold {slots.Length} rows of {k}.");
+        if (slots.Length > 0 && k <= _net.ItemCount && KernelFor(slots.Length) is { } kernel)
+        {
+            using var lease = UsageGuard.Enter(_guard);
+            ApplyResets();
+            DropCachedScores();
+            if (KernelPass(kernel, slots, active, ties, ranks, Math.Min(k, _net.ItemCount), null, items, scores, counts)) return;
+        }
+        Rank(targets, ties, ranks);
+        TopK(slots, k, null, items, scores, counts);
+    }
+
+    // The slots with a target (checked against the catalog) and their targets.
+    private (int[] Slots, int[] Targets) Targets(ReadOnlySpan<int> targets, Span<double> ranks)
+    {
+        int n = _net.ItemCount;
+        if (targets.Length < Slots || ranks.Length < Slots) throw new ArgumentException($"targets and ranks must hold one entry per slot ({Slots}).");
+        var slots = new List<int>(Slots);
+        var active = new List<int>(Slots);
+        for (int s = 0; s < Slots; s++)
+        {
+            if (targets[s] < 0) continue;
+            if (targets[s] >= n) throw new ArgumentOutOfRangeException(nameof(targets), targets[s], $"Item index {targets[s]} is outside the model's {n} items.");
+            slots.Add(s);
+            active.Add(targets[s]);
+        }
+        return (slots.ToArray(), active.ToArray());
+    }
+
     /// <summary>Whether lists use the quantized index (default true where the model has one); false: always the full product.</summary>
     public bool UseQuantizedIndex { get; set; } = true;
 
@@ -230,19 +326,18 @@ public sealed class Gru4RecScorer : ISessionScorer
     public void Rank(ReadOnlySpan<int> targets, TieHandling ties, Span<double> ranks)
     {
         int n = _net.ItemCount;
-        if (targets.Length < Slots || ranks.Length < Slots) throw new ArgumentException($"targets and ranks must hold one entry per slot ({Slots}).");
-        var active = new List<int>(Slots);
-        var target = new List<long>(Slots);
-        for (int s = 0; s < Slots; s++)
-        {
-            if (targets[s] < 0) continue;
-            if (targets[s] >= n) throw new ArgumentOutOfRangeException(nameof(targets), targets[s], $"Item index {targets[s]} is outside the model's {n} items.");
-            active.Add(s);
-            target.Add(targets[s]);
-        }
-        if (active.Count == 0) return;
+        var (activeSlots, activeTargets) = Targets(targets, ranks);
+        if (activeSlots.Length == 0) return;
         using var lease = UsageGuard.Enter(_guard);
+        using var threads = TorchThreads.Use(TorchThreadCount);
         ApplyResets();
+        if (KernelFor(activeSlots.Length) is { } kernel)
+        {
+            DropCachedScores();
+            if (KernelPass(kernel, activeSlots, activeTargets, ties, ranks, 0, null, [], [], [])) return;
+        }
+        var active = activeSlots.ToList();
+        var target = activeTargets.Select(t => (long)t).ToList();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var h = Hidden(active.Count == Slots ? null : active.ToArray());
