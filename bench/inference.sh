@@ -10,7 +10,8 @@ DATA=${SESSIONREC_DATA:-$(cd .. && pwd)/shared/data}
 OUT=${OUT:-bench/results}
 mkdir -p "$OUT"
 base_dir=$(mktemp -d)
-trap 'rm -rf "$base_dir"' EXIT
+np43=$(mktemp -d)
+trap 'rm -rf "$base_dir" "$np43"' EXIT
 git archive "$BASE" | tar -x -C "$base_dir"
 # The benchmark uses only public API that the previous release has too: the same source builds against both.
 cp bench/MLNet.SessionRec.Benchmarks/InferenceBenchmark.cs "$base_dir/bench/MLNet.SessionRec.Benchmarks/"
@@ -24,6 +25,16 @@ rsc15_model="$OUT/rsc15-100k-gru4rec.zip"; nowplaying_model="$OUT/nowplaying-gru
 [ -f "$rsc15_model" ] || $current inference-model --train data/rsc15-100k/yoochoose-clicks-100k_train_full.txt --output "$rsc15_model" --epochs 1
 [ -f "$nowplaying_model" ] || $current inference-model --train "$DATA/nowplaying/train_full.tsv" --output "$nowplaying_model" --epochs 1
 
+# nowplaying-43k: the real nowplaying events of its 43,000 most frequent training items (ties by id; events of other
+# items dropped from train and test), for a catalog between the two others.
+awk -F'\t' 'NR > 1 { n[$2]++ } END { for (i in n) print n[i] "\t" i }' "$DATA/nowplaying/train_full.tsv" \
+  | sort -t$'\t' -k1,1nr -k2,2 | head -n 43000 | cut -f2 > "$np43/items"
+for f in train_full test; do
+  awk -F'\t' 'NR == FNR { keep[$1] = 1; next } FNR == 1 || ($2 in keep)' "$np43/items" "$DATA/nowplaying/$f.tsv" > "$np43/$f.tsv"
+done
+np43_model="$OUT/nowplaying-43k-gru4rec.zip"
+[ -f "$np43_model" ] || $current inference-model --train "$np43/train_full.tsv" --output "$np43_model" --epochs 1
+
 run() { # name model test label binary extra-args...
   local name=$1 model=$2 test=$3 label=$4 bin=$5; shift 5
   $bin inference --model "$model" --test "$test" --label "$label" --json "$OUT/inference-$name-$label.json" "$@"
@@ -35,3 +46,6 @@ run rsc15-100k "$rsc15_model" data/rsc15-100k/yoochoose-clicks-100k_test.txt pre
 # nowplaying (60k items): the previous code needs 242 KB per live session: 10k sessions, scaled to 100k in the JSON.
 run nowplaying "$nowplaying_model" "$DATA/nowplaying/test.tsv" current "$current" --events $((q ? 2000 : 5000)) --rows 3000 --sessions 100000
 run nowplaying "$nowplaying_model" "$DATA/nowplaying/test.tsv" previous "$previous" --events $((q ? 500 : 1000)) --rows 500 --sessions 10000
+# nowplaying-43k (43k items): as nowplaying.
+run nowplaying-43k "$np43_model" "$np43/test.tsv" current "$current" --events $((q ? 2000 : 5000)) --rows 3000 --sessions 100000
+run nowplaying-43k "$np43_model" "$np43/test.tsv" previous "$previous" --events $((q ? 500 : 1000)) --rows 500 --sessions 10000

@@ -12,7 +12,7 @@ namespace MLNet.SessionRec.Benchmarks;
 /// so the same source builds against both and one script runs them side by side (bench/inference.sh):
 /// streaming events/s and Add+Recommend(20) latency on one thread, Transform rows/s, evaluation seconds and the
 /// memory of many live sessions. Writes one JSON object.
-/// Usage: inference --model MODEL.zip --test FILE [--events N] [--rows N] [--sessions N] [--no-eval] [--json PATH] [--label TEXT]
+/// Usage: inference --model MODEL.zip --test FILE [--events N] [--rows N] [--sessions N] [--no-eval] [--eval-threads T] [--json PATH] [--label TEXT]
 /// </summary>
 internal sealed class InferenceBenchmark : IBenchmark
 {
@@ -56,6 +56,7 @@ internal sealed class InferenceBenchmark : IBenchmark
         Console.WriteLine($"{result["label"]}: {Path.GetFileName(modelPath)}, {model.Items.Count} items, test {test.EventCount} events");
 
         // 1. Streaming: each event is Add + Recommend(20) on one thread, sessions one after another (as `recommend`).
+        if (maxEvents > 0)
         {
             int warm = 0;
             foreach (var s in sessions.Take(20)) { using var w = recommender.StartSession(); foreach (var id in s) { w.Add(id); w.Recommend(20); warm++; } }
@@ -84,6 +85,7 @@ internal sealed class InferenceBenchmark : IBenchmark
         }
 
         // 2. Transform of session prefixes (every proper prefix of the test sessions, up to --rows rows).
+        if (maxRows > 0)
         {
             var prefixes = sessions.SelectMany(s => Enumerable.Range(1, s.Length - 1).Select(n => s[..n])).Take(maxRows).Select(p => new Row { ItemId = p }).ToList();
             var data = ml.Data.LoadFromEnumerable(prefixes);
@@ -100,7 +102,9 @@ internal sealed class InferenceBenchmark : IBenchmark
         if (!a.Has("--no-eval"))
         {
             var watch = Stopwatch.StartNew();
-            var metrics = RankingEvaluator.Evaluate(model, test, new RankingEvaluatorOptions { Cutoffs = [20] });
+            // --eval-threads: the bound of the scoring threads (default -1: the scorer's choice).
+            int threads = int.Parse(a.Get("--eval-threads", "-1"), CultureInfo.InvariantCulture);
+            var metrics = RankingEvaluator.Evaluate(model, test, new RankingEvaluatorOptions { Cutoffs = [20], MaxDegreeOfParallelism = threads });
             result["evaluation_s"] = watch.Elapsed.TotalSeconds;
             result["evaluation_predictions"] = metrics.Predictions;
             result["recall20"] = metrics.RecallAt(20);
