@@ -407,11 +407,20 @@ public sealed class Gru4RecScorer : ISessionScorer, IParallelScorer
         int offset = 0;
         foreach (var layer in _state)
         {
-            using var row = layer[slot];
-            using var host = row.cpu().contiguous();
-            var v = MemoryMarshal.Cast<byte, float>(host.bytes);
-            v.CopyTo(destination.Slice(offset));
-            offset += v.Length;
+            int size = (int)layer.shape[1];
+            if (layer.device_type == DeviceType.CPU)
+            {
+                // The row straight from the tensor's memory: no torch call per layer (bulk recommendation reads hundreds).
+                using var values = layer.data<float>();
+                values.CopyTo(destination.Slice(offset, size), 0, (long)slot * size);
+            }
+            else
+            {
+                using var row = layer[slot];
+                using var host = row.cpu().contiguous();
+                MemoryMarshal.Cast<byte, float>(host.bytes).CopyTo(destination.Slice(offset, size));
+            }
+            offset += size;
         }
     }
 
@@ -429,7 +438,12 @@ public sealed class Gru4RecScorer : ISessionScorer, IParallelScorer
         foreach (var layer in _state)
         {
             int size = (int)layer.shape[1];
-            layer[slot].copy_(tensor(source.Slice(offset, size).ToArray()).to(layer.device));
+            if (layer.device_type == DeviceType.CPU)
+            {
+                using var values = layer.data<float>();
+                values.CopyFrom(source.Slice(offset, size).ToArray(), 0, (long)slot * size);
+            }
+            else layer[slot].copy_(tensor(source.Slice(offset, size).ToArray()).to(layer.device));
             offset += size;
         }
     }
