@@ -30,7 +30,8 @@ internal static class RecommendCommand
             using var lines = source == "-"
                 ? new BoundedLineReader(output.In, "stdin", leaveOpen: true)
                 : BoundedLineReader.Open(source);
-            long unknown = await EventStream.RecommendAsync(lines, recommender, k, output.Out, cancellation);
+            // A file never makes a person wait: it fills whole buffers; stdin is answered as soon as its next line is not there yet.
+            long unknown = await EventStream.RecommendAsync(lines, recommender, k, output.Out, cancellation, answerBeforeWaiting: source == "-");
             if (unknown > 0) output.Error.WriteLine($"note: {unknown} events had items the model does not know; they left the session state unchanged.");
             return 0;
         }, cancellation));
