@@ -82,6 +82,24 @@ public sealed class BatchAddTests
     }
 
     [TestMethod]
+    public void Concurrent_AddMany_calls_over_the_same_sessions_in_opposite_orders_all_apply()
+    {
+        using var recommender = SessionRecommender.Load(ModelFixtureTests.ZipPath("sr"));
+        var items = File.ReadLines(TestData.Rsc15("test")).Skip(1).Take(2).Select(l => l.Split('\t')[1]).ToArray();
+        var sessions = Enumerable.Range(0, 2000).Select(_ => recommender.StartSession()).ToArray();
+        var reversed = sessions.Reverse().ToArray();
+        var first = Enumerable.Repeat(items[0], sessions.Length).ToArray();
+        const int rounds = 40;
+        // Each call locks all its sessions: taken in each call's own order, these two would deadlock.
+        var forward = Task.Run(() => { for (int i = 0; i < rounds; i++) recommender.AddMany(sessions, first); });
+        var backward = Task.Run(() => { for (int i = 0; i < rounds; i++) recommender.AddMany(reversed, first); });
+        var single = Task.Run(() => { for (int i = 0; i < rounds; i++) sessions[7].Add(items[1]); });
+        Assert.IsTrue(Task.WaitAll([forward, backward, single], TimeSpan.FromMinutes(2)), "the calls finished (no deadlock)");
+        Assert.IsTrue(sessions.All(s => s.Length == (s == sessions[7] ? 3 : 2) * rounds), "every event applied once");
+        foreach (var s in sessions) s.Dispose();
+    }
+
+    [TestMethod]
     public void AddMany_refuses_bad_arguments_and_changes_nothing()
     {
         using var a = SessionRecommender.Load(ModelFixtureTests.ZipPath("sr"));
