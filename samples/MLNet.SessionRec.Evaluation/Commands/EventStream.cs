@@ -22,11 +22,12 @@ internal static class EventStream
     /// <summary>
     /// Writes one TSV line per event; returns the number of events with unknown items. Lines are read with a bounded
     /// length (<see cref="BoundedLineReader"/>), a leading BOM is skipped (also on stdin), and a wait for input ends
-    /// when <paramref name="cancellation"/> fires.
+    /// when <paramref name="cancellation"/> fires. See <see cref="RecommendAsync"/> for <paramref name="answerBeforeWaiting"/>.
     /// </summary>
     public static long Recommend(TextReader reader, string name, ILoadedRecommender recommender, int top, TextWriter output,
-        CancellationToken cancellation, int maxLiveSessions = DefaultMaxLiveSessions, int bufferEvents = DefaultBufferEvents) =>
-        RecommendAsync(new BoundedLineReader(reader, name, leaveOpen: true), recommender, top, output, cancellation, maxLiveSessions, bufferEvents)
+        CancellationToken cancellation, int maxLiveSessions = DefaultMaxLiveSessions, int bufferEvents = DefaultBufferEvents,
+        bool answerBeforeWaiting = false) =>
+        RecommendAsync(new BoundedLineReader(reader, name, leaveOpen: true), recommender, top, output, cancellation, maxLiveSessions, bufferEvents, answerBeforeWaiting)
             .GetAwaiter().GetResult();
 
     /// <summary>

@@ -23,11 +23,13 @@ public sealed class WaveRecommendTests
         return "SessionId\tItemId\tTime\n" + string.Join('\n', rows) + "\n";
     });
 
-    private static (string Output, long Unknown) Run(string zip, int bufferEvents, int maxLive = EventStream.DefaultMaxLiveSessions, string? input = null)
+    private static (string Output, long Unknown) Run(string zip, int bufferEvents, int maxLive = EventStream.DefaultMaxLiveSessions, string? input = null,
+        bool answerBeforeWaiting = false)
     {
         using var recommender = ModelStore.Load(zip);
         var output = new StringWriter();
-        long unknown = EventStream.Recommend(new StringReader(input ?? Input.Value), "events", recommender, 20, output, CancellationToken.None, maxLive, bufferEvents);
+        long unknown = EventStream.Recommend(new StringReader(input ?? Input.Value), "events", recommender, 20, output, CancellationToken.None, maxLive,
+            bufferEvents, answerBeforeWaiting);
         return (output.ToString(), unknown);
     }
 
@@ -44,6 +46,8 @@ public sealed class WaveRecommendTests
             Assert.AreEqual(unknown, n, $"buffer {buffer}, {maxLive} live");
             Assert.AreEqual(expected, output, $"buffer {buffer}, {maxLive} live");
         }
+        // As on stdin: a buffer also ends whenever the reader must wait for its next block of text.
+        Assert.AreEqual(expected, Run(zip, EventStream.DefaultBufferEvents, answerBeforeWaiting: true).Output, "answered before each wait");
     }
 
     /// <summary>
