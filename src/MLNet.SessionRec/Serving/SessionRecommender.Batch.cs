@@ -8,10 +8,14 @@ public sealed partial class SessionRecommender
     /// <summary>Sessions scored together in one product with the item matrix.</summary>
     internal const int BatchSlots = 256;
 
+    /// <summary>Fewest rows in a part of <see cref="RecommendMany"/> when its rows are spread over the cores.</summary>
+    private const int MinRowsPerPart = 8;
+
     /// <summary>
     /// The current top-k of each of <paramref name="sessions"/> (sessions of this recommender), in order: the same
     /// lists as <see cref="RecommendationSession.Recommend"/> of each, computed together (one product of their states
-    /// with the item matrix per <c>256</c> sessions). Empty sessions get the cold-start list. Thread-safe; each session
+    /// with the item matrix per part of at most <c>256</c> sessions; the parts run on all cores). Empty sessions get the
+    /// cold-start list. Thread-safe; each session
     /// is read under its lock.
     /// </summary>
     /// <exception cref="ArgumentException">A session belongs to another recommender.</exception>
@@ -31,9 +35,14 @@ public sealed partial class SessionRecommender
             if (states[i] is null) lists[i] = ColdStartList(k);
         }
         var rows = Enumerable.Range(0, sessions.Count).Where(i => states[i] is not null).ToArray();
-        for (int start = 0; start < rows.Length; start += BatchSlots)
+        // Parts of up to BatchSlots rows, at least one per core when there are enough rows; each part has its own
+        // scorer (scorers of one model run in parallel), so the cores share the passes over the catalog.
+        int part = Math.Min(BatchSlots, Math.Max(MinRowsPerPart, (rows.Length + Environment.ProcessorCount - 1) / Environment.ProcessorCount));
+        int parts = (rows.Length + part - 1) / part;
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, p =>
         {
-            int count = Math.Min(BatchSlots, rows.Length - start);
+            int start = p * part;
+            int count = Math.Min(part, rows.Length - start);
             using var scorer = Model.CreateScorer(count);
             var slots = new int[count];
             for (int r = 0; r < count; r++)
@@ -48,7 +57,7 @@ public sealed partial class SessionRecommender
             scorer.TopK(slots, k, null, items, scores, counts);
             for (int r = 0; r < count; r++)
                 lists[rows[start + r]] = ToList(items.AsSpan(r * k, k), scores.AsSpan(r * k, k), counts[r]);
-        }
+        });
         return lists;
     }
 
