@@ -20,6 +20,23 @@ internal interface ILoadedRecommender : IDisposable
 {
     /// <summary>Starts an empty session.</summary>
     IRecommenderSession StartSession();
+
+    /// <summary>Whether the model computes with libtorch (GRU4Rec), so its intra-op threads matter.</summary>
+    bool UsesTorch => false;
+
+    /// <summary>
+    /// Observes <c>itemIds[i]</c> in <c>sessions[i]</c> for every i in order (a session may repeat; its events apply in
+    /// order); returns whether each item is known. The same effect as <see cref="IRecommenderSession.Observe"/> of each.
+    /// </summary>
+    bool[] ObserveMany(IReadOnlyList<IRecommenderSession> sessions, IReadOnlyList<string> itemIds)
+    {
+        var known = new bool[sessions.Count];
+        for (int i = 0; i < known.Length; i++) known[i] = sessions[i].Observe(itemIds[i]);
+        return known;
+    }
+
+    /// <summary>The current top-<paramref name="k"/> item ids of each session, as <see cref="IRecommenderSession.Top"/> of each.</summary>
+    IReadOnlyList<string>[] TopMany(IReadOnlyList<IRecommenderSession> sessions, int k) => sessions.Select(s => s.Top(k)).ToArray();
 }
 
 /// <summary>Saves trained models in ML.NET's model format and loads them back for streaming recommendation.</summary>
@@ -74,11 +91,25 @@ internal static class ModelStore
     {
         public IRecommenderSession StartSession() => new Session(recommender.StartSession());
 
+        public bool UsesTorch => recommender.Model is MLNet.SessionRec.Gru4Rec.Gru4RecModel;
+
+        // Many sessions per model step and per product with the item matrix (see SessionRecommender.AddMany/RecommendMany).
+        public bool[] ObserveMany(IReadOnlyList<IRecommenderSession> sessions, IReadOnlyList<string> itemIds) =>
+            recommender.AddMany(Unwrap(sessions), itemIds);
+
+        public IReadOnlyList<string>[] TopMany(IReadOnlyList<IRecommenderSession> sessions, int k) =>
+            recommender.RecommendMany(Unwrap(sessions), k).Select(IReadOnlyList<string> (list) => list.Select(r => r.ItemId).ToArray()).ToArray();
+
+        private static RecommendationSession[] Unwrap(IReadOnlyList<IRecommenderSession> sessions) =>
+            sessions.Select((s, i) => s is Session own ? own.Inner : throw new ArgumentException($"Session {i} is not a session of this model.", nameof(sessions))).ToArray();
+
         public void Dispose() => recommender.Dispose();
     }
 
     private sealed class Session(RecommendationSession session) : IRecommenderSession
     {
+        public RecommendationSession Inner => session;
+
         public bool Observe(string itemId) => session.Add(itemId);
 
         public IReadOnlyList<string> Top(int k) => session.Recommend(k).Select(r => r.ItemId).ToArray();

@@ -27,10 +27,15 @@ internal static class RecommendCommand
             FileChecks.Input(model.Name, modelPath);
             if (source != "-") FileChecks.Input(input.Name, source);
             using var recommender = ModelStore.Load(modelPath);
+            // One intra-op thread (as GRU4Rec's training defaults to): a parallel op stalls whenever another process
+            // holds a core (with two, waves ran 2.5 times slower on a busy 2-core machine). On an idle machine a second
+            // thread may shorten the lists of a small catalog: OMP_NUM_THREADS, when set, decides instead.
+            if (Environment.GetEnvironmentVariable("OMP_NUM_THREADS") is null && recommender.UsesTorch) TorchSharp.torch.set_num_threads(1);
             using var lines = source == "-"
                 ? new BoundedLineReader(output.In, "stdin", leaveOpen: true)
                 : BoundedLineReader.Open(source);
-            long unknown = await EventStream.RecommendAsync(lines, recommender, k, output.Out, cancellation);
+            // A file never makes a person wait: it fills whole buffers; stdin is answered as soon as its next line is not there yet.
+            long unknown = await EventStream.RecommendAsync(lines, recommender, k, output.Out, cancellation, answerBeforeWaiting: source == "-");
             if (unknown > 0) output.Error.WriteLine($"note: {unknown} events had items the model does not know; they left the session state unchanged.");
             return 0;
         }, cancellation));

@@ -49,7 +49,7 @@ public sealed class BatchRecommendTests
     /// swap places: a product of 256 rows sums in another order than a product of one row, so a score may differ in
     /// its last bits and a near tie may resolve the other way (ties that are exact in both stay in index order).
     /// </summary>
-    private static void AssertSameList(IReadOnlyList<RecommendedItem> expected, IReadOnlyList<RecommendedItem> actual, string what)
+    internal static void AssertSameList(IReadOnlyList<RecommendedItem> expected, IReadOnlyList<RecommendedItem> actual, string what)
     {
         Assert.AreEqual(expected.Count, actual.Count, what);
         static bool Close(float a, float b) => Math.Abs(a - b) <= 1e-5f * Math.Max(1f, Math.Abs(a));
