@@ -21,9 +21,6 @@ internal interface ILoadedRecommender : IDisposable
     /// <summary>Starts an empty session.</summary>
     IRecommenderSession StartSession();
 
-    /// <summary>Whether the model computes with libtorch (GRU4Rec), so its intra-op threads matter.</summary>
-    bool UsesTorch => false;
-
     /// <summary>
     /// Observes <c>itemIds[i]</c> in <c>sessions[i]</c> for every i in order (a session may repeat; its events apply in
     /// order); returns whether each item is known. The same effect as <see cref="IRecommenderSession.Observe"/> of each.
@@ -90,8 +87,6 @@ internal static class ModelStore
     private sealed class LoadedRecommender(SessionRecommender recommender) : ILoadedRecommender
     {
         public IRecommenderSession StartSession() => new Session(recommender.StartSession());
-
-        public bool UsesTorch => recommender.Model is MLNet.SessionRec.Gru4Rec.Gru4RecModel;
 
         // Many sessions per model step and per product with the item matrix (see SessionRecommender.AddMany/RecommendMany).
         public bool[] ObserveMany(IReadOnlyList<IRecommenderSession> sessions, IReadOnlyList<string> itemIds) =>

@@ -27,10 +27,6 @@ internal static class RecommendCommand
             FileChecks.Input(model.Name, modelPath);
             if (source != "-") FileChecks.Input(input.Name, source);
             using var recommender = ModelStore.Load(modelPath);
-            // One intra-op thread (as GRU4Rec's training defaults to): a model step or a list of at most 256 sessions
-            // is too small to gain from a second, and a parallel op stalls whenever another process holds a core
-            // (waves ran 2.5 times slower so on a busy 2-core machine). OMP_NUM_THREADS, when set, decides instead.
-            if (Environment.GetEnvironmentVariable("OMP_NUM_THREADS") is null && recommender.UsesTorch) TorchSharp.torch.set_num_threads(1);
             using var lines = source == "-"
                 ? new BoundedLineReader(output.In, "stdin", leaveOpen: true)
                 : BoundedLineReader.Open(source);
