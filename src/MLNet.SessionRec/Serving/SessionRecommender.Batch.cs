@@ -8,13 +8,10 @@ public sealed partial class SessionRecommender
     /// <summary>Sessions scored together in one product with the item matrix.</summary>
     internal const int BatchSlots = 256;
 
-    /// <summary>Fewest rows in a part of <see cref="RecommendMany"/> when its rows are spread over the cores.</summary>
-    private const int MinRowsPerPart = 8;
-
     /// <summary>
     /// The current top-k of each of <paramref name="sessions"/> (sessions of this recommender), in order: the same
     /// lists as <see cref="RecommendationSession.Recommend"/> of each, computed together (one product of their states
-    /// with the item matrix per part of at most <c>256</c> sessions; the parts run on all cores). Empty sessions get the
+    /// with the item matrix per <c>256</c> sessions, spread over the cores by the scorer). Empty sessions get the
     /// cold-start list. Thread-safe; each session
     /// is read under its lock.
     /// </summary>
@@ -35,14 +32,11 @@ public sealed partial class SessionRecommender
             if (states[i] is null) lists[i] = ColdStartList(k);
         }
         var rows = Enumerable.Range(0, sessions.Count).Where(i => states[i] is not null).ToArray();
-        // Parts of up to BatchSlots rows, at least one per core when there are enough rows; each part has its own
-        // scorer (scorers of one model run in parallel), so the cores share the passes over the catalog.
-        int part = Math.Min(BatchSlots, Math.Max(MinRowsPerPart, (rows.Length + Environment.ProcessorCount - 1) / Environment.ProcessorCount));
-        int parts = (rows.Length + part - 1) / part;
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, p =>
+        // One scorer per BatchSlots rows: the scorer spreads each product over the cores itself (GRU4Rec's CPU pass splits
+        // the catalog between threads; a row scorer scores its rows in parallel).
+        for (int start = 0; start < rows.Length; start += BatchSlots)
         {
-            int start = p * part;
-            int count = Math.Min(part, rows.Length - start);
+            int count = Math.Min(BatchSlots, rows.Length - start);
             using var scorer = Model.CreateScorer(count);
             var slots = new int[count];
             for (int r = 0; r < count; r++)
@@ -57,7 +51,7 @@ public sealed partial class SessionRecommender
             scorer.TopK(slots, k, null, items, scores, counts);
             for (int r = 0; r < count; r++)
                 lists[rows[start + r]] = ToList(items.AsSpan(r * k, k), scores.AsSpan(r * k, k), counts[r]);
-        });
+        }
         return lists;
     }
 
