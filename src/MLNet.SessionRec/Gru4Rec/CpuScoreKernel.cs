@@ -26,6 +26,8 @@ internal sealed unsafe class CpuScoreKernel : IDisposable
 
     private static readonly int Lanes = Vector<float>.Count;
     private static int BlockItems => 2 * Lanes;
+    // 8-row tiles need 19 vector registers: only where AVX-512 gives 32 (elsewhere 6-row tiles fit the 16 of AVX2).
+    private static readonly bool WideTiles = System.Runtime.Intrinsics.X86.Avx512F.VL.IsSupported;
     private const int ChunkBytes = 256 << 10; // item weights worked on by all rows before moving on (stays in L2)
 
     private readonly float* _blocked;        // full blocks × Units × BlockItems, then the tail items row-major
@@ -199,7 +201,7 @@ internal sealed unsafe class CpuScoreKernel : IDisposable
                     int r = 0;
                     for (; r < rows; )
                     {
-                        int count = rows - r >= 6 ? 6 : rows - r >= 4 ? 4 : 1;
+                        int count = rows - r >= 8 && WideTiles ? 8 : rows - r >= 6 ? 6 : rows - r >= 4 ? 4 : 1;
                         for (long b = c0; b < full; b++)
                         {
                             if (count > 1) TileRows(kernel, h + (long)r * units, r, count, b, targets, allowed);
@@ -217,14 +219,55 @@ internal sealed unsafe class CpuScoreKernel : IDisposable
         private void TileRows(CpuScoreKernel kernel, float* h, int r, int count, long block, float[] targets, bool[]? allowed)
         {
             int units = kernel.Units, bi = BlockItems, lanes = Lanes;
-            var sums = stackalloc Vector<float>[12];
+            var sums = stackalloc Vector<float>[16];
             float* w = kernel._blocked + block * units * bi;
-            if (count == 6) Dot6(w, h, units, sums);
+            if (count == 8) Dot8(w, h, units, sums);
+            else if (count == 6) Dot6(w, h, units, sums);
             else Dot4(w, h, units, sums);
             int first = (int)(block * bi);
             var b0 = new Vector<float>(kernel._bias, first);
             var b1 = new Vector<float>(kernel._bias, first + lanes);
             for (int i = 0; i < count; i++) Consume(r + i, first, sums[2 * i] + b0, sums[2 * i + 1] + b1, targets, allowed);
+        }
+
+        // 8 rows × one block, as Dot4, where the CPU has 32 vector registers (AVX-512: 16 accumulators + 3 temporaries).
+        private static void Dot8(float* w, float* h, int units, Vector<float>* sums)
+        {
+            int bi = BlockItems, lanes = Lanes;
+            float* h1 = h + units, h2 = h + 2 * units, h3 = h + 3 * units, h4 = h + 4 * units, h5 = h + 5 * units, h6 = h + 6 * units, h7 = h + 7 * units;
+            Vector<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default, a30 = default, a31 = default;
+            Vector<float> a40 = default, a41 = default, a50 = default, a51 = default, a60 = default, a61 = default, a70 = default, a71 = default;
+            for (int k = 0; k < units; k++)
+            {
+                var w0 = *(Vector<float>*)(w + k * bi);
+                var w1 = *(Vector<float>*)(w + k * bi + lanes);
+                var x = new Vector<float>(h[k]);
+                a00 = Vector.FusedMultiplyAdd(x, w0, a00);
+                a01 = Vector.FusedMultiplyAdd(x, w1, a01);
+                x = new Vector<float>(h1[k]);
+                a10 = Vector.FusedMultiplyAdd(x, w0, a10);
+                a11 = Vector.FusedMultiplyAdd(x, w1, a11);
+                x = new Vector<float>(h2[k]);
+                a20 = Vector.FusedMultiplyAdd(x, w0, a20);
+                a21 = Vector.FusedMultiplyAdd(x, w1, a21);
+                x = new Vector<float>(h3[k]);
+                a30 = Vector.FusedMultiplyAdd(x, w0, a30);
+                a31 = Vector.FusedMultiplyAdd(x, w1, a31);
+                x = new Vector<float>(h4[k]);
+                a40 = Vector.FusedMultiplyAdd(x, w0, a40);
+                a41 = Vector.FusedMultiplyAdd(x, w1, a41);
+                x = new Vector<float>(h5[k]);
+                a50 = Vector.FusedMultiplyAdd(x, w0, a50);
+                a51 = Vector.FusedMultiplyAdd(x, w1, a51);
+                x = new Vector<float>(h6[k]);
+                a60 = Vector.FusedMultiplyAdd(x, w0, a60);
+                a61 = Vector.FusedMultiplyAdd(x, w1, a61);
+                x = new Vector<float>(h7[k]);
+                a70 = Vector.FusedMultiplyAdd(x, w0, a70);
+                a71 = Vector.FusedMultiplyAdd(x, w1, a71);
+            }
+            sums[0] = a00; sums[1] = a01; sums[2] = a10; sums[3] = a11; sums[4] = a20; sums[5] = a21; sums[6] = a30; sums[7] = a31;
+            sums[8] = a40; sums[9] = a41; sums[10] = a50; sums[11] = a51; sums[12] = a60; sums[13] = a61; sums[14] = a70; sums[15] = a71;
         }
 
         // 6 rows × one block, as Dot4 (12 accumulators + 3 temporaries fit the 16 vector registers of AVX2).
