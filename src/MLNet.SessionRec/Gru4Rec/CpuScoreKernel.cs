@@ -391,11 +391,25 @@ internal sealed unsafe class CpuScoreKernel : IDisposable
 
         private void InsertLanes(int r, int first, Vector<float> s, bool[]? allowed)
         {
-            for (int lane = 0; lane < Lanes; lane++)
+            // Only the lanes above the threshold (usually one): their bits, lowest item first.
+            ulong above = LaneBits(Vector.GreaterThan(s, new Vector<float>(_threshold[r])));
+            while (above != 0)
             {
+                int lane = System.Numerics.BitOperations.TrailingZeroCount(above);
+                above &= above - 1;
                 float v = s[lane];
                 if (v > _threshold[r] && (allowed is null || allowed[first + lane])) Insert(r, v, first + lane);
             }
+        }
+
+        // One bit per lane of a comparison's result (lane 0 = bit 0).
+        private static ulong LaneBits(Vector<int> mask)
+        {
+            if (Vector<int>.Count == 8) return System.Runtime.Intrinsics.Vector256.ExtractMostSignificantBits(System.Runtime.Intrinsics.Vector256.AsVector256(mask));
+            if (Vector<int>.Count == 16) return System.Runtime.Intrinsics.Vector512.ExtractMostSignificantBits(System.Runtime.Intrinsics.Vector512.AsVector512(mask));
+            ulong bits = 0;
+            for (int lane = 0; lane < Vector<int>.Count; lane++) if (mask[lane] != 0) bits |= 1UL << lane;
+            return bits;
         }
 
         // Items arrive in increasing index order within a part, so a newcomer with the root's score never beats it.
