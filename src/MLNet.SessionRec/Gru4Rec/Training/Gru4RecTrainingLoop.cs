@@ -14,6 +14,21 @@ namespace MLNet.SessionRec.Gru4Rec;
 /// </summary>
 internal sealed class Gru4RecTrainingLoop : IDisposable
 {
+    /// <summary>Multiply-adds of one step's products from which training uses every core (see Options.NumberOfThreads).</summary>
+    internal const long LargeStepWork = 1L << 25;
+
+    /// <summary>
+    /// The thread count when <c>NumberOfThreads</c> is null: every core once a step's GRU and output products
+    /// (batch × last layer × (3 × last layer + batch + samples) multiply-adds) reach <see cref="LargeStepWork"/>,
+    /// else one (measured by bench/threads.sh; see docs/benchmarks.md).
+    /// </summary>
+    internal static int AutomaticThreads(Gru4RecTrainer.Options options, int cores)
+    {
+        long units = options.LayerSizes[^1], batch = options.BatchSize;
+        long work = batch * units * (3 * units + batch + options.NumberOfSamples);
+        return work >= LargeStepWork ? Math.Max(1, cores) : 1;
+    }
+
     /// <summary>What the caller's environment provides: device, seed, log, warnings, cancellation.</summary>
     internal sealed record Host(Device Device, int? Seed, Action<string>? Log, Action<string>? Warn, Action? CheckAlive);
 
@@ -94,7 +109,7 @@ internal sealed class Gru4RecTrainingLoop : IDisposable
         // Before any work: a checkpoint folder that cannot take the file fails now, not after the first epoch.
         string? checkpoint = options.CheckpointDirectory is { } folder ? Gru4RecCheckpoint.Prepare(folder) : null;
         var device = host.Device;
-        int threads = options.NumberOfThreads ?? 1;
+        int threads = options.NumberOfThreads ?? AutomaticThreads(options, Environment.ProcessorCount);
         int previousThreads = get_num_threads();
         bool setThreads = device.type == DeviceType.CPU && threads > 0;
         if (setThreads) set_num_threads(threads);
