@@ -24,20 +24,21 @@ previous_app="$base_dir/samples/MLNet.SessionRec.Evaluation/bin/Release/net10.0/
 current="dotnet bench/MLNet.SessionRec.Benchmarks/bin/Release/net10.0/MLNet.SessionRec.Benchmarks.dll"
 previous="dotnet $base_dir/bench/MLNet.SessionRec.Benchmarks/bin/Release/net10.0/MLNet.SessionRec.Benchmarks.dll"
 
-# Models (trained once, by the current code; the saved format is unchanged): 100 units, official RSC15 parameters, 1 epoch.
+# Models (trained once, by the previous code: the current code reads every earlier format, an older build cannot read
+# a newer one): 100 units, official RSC15 parameters, 1 epoch.
 rsc15_model="$OUT/rsc15-100k-gru4rec.zip"; nowplaying_model="$OUT/nowplaying-gru4rec.zip"
-[ -f "$rsc15_model" ] || $current inference-model --train data/rsc15-100k/yoochoose-clicks-100k_train_full.txt --output "$rsc15_model" --epochs 1
-[ -f "$nowplaying_model" ] || $current inference-model --train "$DATA/nowplaying/train_full.tsv" --output "$nowplaying_model" --epochs 1
+[ -f "$rsc15_model" ] || $previous inference-model --train data/rsc15-100k/yoochoose-clicks-100k_train_full.txt --output "$rsc15_model" --epochs 1
+[ -f "$nowplaying_model" ] || $previous inference-model --train "$DATA/nowplaying/train_full.tsv" --output "$nowplaying_model" --epochs 1
 
 # nowplaying-43k: the real nowplaying events of its 43,000 most frequent training items (ties by id; events of other
 # items dropped from train and test), for a catalog between the two others.
 awk -F'\t' 'NR > 1 { n[$2]++ } END { for (i in n) print n[i] "\t" i }' "$DATA/nowplaying/train_full.tsv" \
-  | sort -t$'\t' -k1,1nr -k2,2 | head -n 43000 | cut -f2 > "$np43/items"
+  | sort -t$'\t' -k1,1nr -k2,2 | awk 'NR <= 43000' | cut -f2 > "$np43/items"
 for f in train_full test; do
   awk -F'\t' 'NR == FNR { keep[$1] = 1; next } FNR == 1 || ($2 in keep)' "$np43/items" "$DATA/nowplaying/$f.tsv" > "$np43/$f.tsv"
 done
 np43_model="$OUT/nowplaying-43k-gru4rec.zip"
-[ -f "$np43_model" ] || $current inference-model --train "$np43/train_full.tsv" --output "$np43_model" --epochs 1
+[ -f "$np43_model" ] || $previous inference-model --train "$np43/train_full.tsv" --output "$np43_model" --epochs 1
 
 run() { # name model test label binary extra-args...
   local name=$1 model=$2 test=$3 label=$4 bin=$5; shift 5

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
@@ -15,7 +16,9 @@ namespace MLNet.SessionRec.Gru4Rec;
 /// against torch when the kernel is built, see <see cref="TryBuild"/>; a libtorch that sums otherwise keeps the torch
 /// path). So ranks, ties and lists are exactly today's, without writing and re-reading 4 bytes per item and row
 /// three times (product, comparison, top-k). Torch computes products of fewer than <see cref="MinimumRows"/> rows in
-/// another order (a matrix-vector kernel), so the scorer keeps torch for those.
+/// another order (a matrix-vector kernel), so the scorer keeps torch for those. The hot methods are compiled fully
+/// optimized at once (AggressiveOptimization): a short run (a Transform of a few thousand rows) would otherwise spend
+/// much of its time in their unoptimized first versions.
 /// Keeps a copy of Wy laid out in blocks of <see cref="BlockItems"/> items (units × block floats each), so one vector
 /// load gives one unit's weights of consecutive items. Read-only after construction: any number of threads may use it.
 /// </remarks>
@@ -188,6 +191,7 @@ internal sealed unsafe class CpuScoreKernel : IDisposable
         public long Greater(int r) => Vector.Sum(Vector.Negate(_greater[r]));
         public long Equal(int r) => Vector.Sum(Vector.Negate(_equal[r]));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Scan(CpuScoreKernel kernel, float[] states, int rows, float[] targets, bool[]? allowed, long b0, long b1)
         {
             int units = kernel.Units, bi = BlockItems;
@@ -216,6 +220,7 @@ internal sealed unsafe class CpuScoreKernel : IDisposable
         }
 
         // rows r..r+count-1 (count 4 or 6) against one full block: the sums, the bias, then what the pass needs.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void TileRows(CpuScoreKernel kernel, float* h, int r, int count, long block, float[] targets, bool[]? allowed)
         {
             int units = kernel.Units, bi = BlockItems, lanes = Lanes;
@@ -231,6 +236,7 @@ internal sealed unsafe class CpuScoreKernel : IDisposable
         }
 
         // 8 rows × one block, as Dot4, where the CPU has 32 vector registers (AVX-512: 16 accumulators + 3 temporaries).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Dot8(float* w, float* h, int units, Vector<float>* sums)
         {
             int bi = BlockItems, lanes = Lanes;
@@ -271,6 +277,7 @@ internal sealed unsafe class CpuScoreKernel : IDisposable
         }
 
         // 6 rows × one block, as Dot4 (12 accumulators + 3 temporaries fit the 16 vector registers of AVX2).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Dot6(float* w, float* h, int units, Vector<float>* sums)
         {
             int bi = BlockItems, lanes = Lanes;
@@ -306,6 +313,7 @@ internal sealed unsafe class CpuScoreKernel : IDisposable
 
         // 4 rows × one block: each lane sums from zero in unit order with fused multiply-adds (the product's order).
         // Only locals in the loop, so the eight accumulators stay in registers.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Dot4(float* w, float* h, int units, Vector<float>* sums)
         {
             int bi = BlockItems, lanes = Lanes;
@@ -333,6 +341,7 @@ internal sealed unsafe class CpuScoreKernel : IDisposable
         }
 
         // One row against one block: vectors for a full block, the kernel's scalar sum for the tail items.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Tile1(CpuScoreKernel kernel, float* h, int r, long block, float[] targets, bool[]? allowed)
         {
             int units = kernel.Units, bi = BlockItems, lanes = Lanes;
@@ -374,6 +383,7 @@ internal sealed unsafe class CpuScoreKernel : IDisposable
             return new Vector<int>(values);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Consume(int r, int first, Vector<float> s0, Vector<float> s1, float[] targets, bool[]? allowed)
         {
             _check[r] = Vector.FusedMultiplyAdd(s0, Vector<float>.Zero, Vector.FusedMultiplyAdd(s1, Vector<float>.Zero, _check[r]));
@@ -389,6 +399,7 @@ internal sealed unsafe class CpuScoreKernel : IDisposable
             if (Vector.GreaterThanAny(s1, limit)) InsertLanes(r, first + Lanes, s1, allowed);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void InsertLanes(int r, int first, Vector<float> s, bool[]? allowed)
         {
             // Only the lanes above the threshold (usually one): their bits, lowest item first.
@@ -413,6 +424,7 @@ internal sealed unsafe class CpuScoreKernel : IDisposable
         }
 
         // Items arrive in increasing index order within a part, so a newcomer with the root's score never beats it.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Insert(int r, float score, int item)
         {
             int k = _k, offset = r * k;
