@@ -24,7 +24,7 @@ internal sealed class QuantizedItemIndex
     private const int LevelsW = 63;   // w in [-63, 63], stored +64 as unsigned bytes 1..127
     private const int LevelsH = 127;  // h in [-127, 127] as signed bytes
     private const int Offset = 64;
-    private readonly byte[] _codes;   // items × Width
+    private readonly byte[] _codes;   // blocks of 16 items × groups of 4 units × (16 items × 4 codes): see Dots
     private readonly float[] _scale;  // per item: w ≈ scale · (code - 64)
     private readonly float[] _errorNorm; // per item: ||w - scale·q||₂
     private readonly float[] _norm;   // per item: ||w||₂
@@ -38,9 +38,11 @@ internal sealed class QuantizedItemIndex
         Items = items;
         Units = units;
         Width = (units + 63) / 64 * 64;
+        Groups = (units + 3) / 4;
         _weights = weights;
         _biasTensor = bias;
-        _codes = new byte[(long)items * Width];
+        _codes = new byte[(long)(items + 15) / 16 * Groups * 64];
+        Array.Fill(_codes, (byte)Offset); // padding units and items: code 0
         _scale = new float[items];
         _errorNorm = new float[items];
         _norm = new float[items];
@@ -56,13 +58,11 @@ internal sealed class QuantizedItemIndex
             foreach (float v in row) max = Math.Max(max, Math.Abs(v));
             float scale = max > 0 ? max / LevelsW : 1f;
             double err = 0, norm = 0;
-            var codes = _codes.AsSpan(i * Width, Width);
-            codes.Fill(Offset);
             for (int j = 0; j < units; j++)
             {
                 int q = (int)Math.Round(row[j] / scale);
                 q = Math.Clamp(q, -LevelsW, LevelsW);
-                codes[j] = (byte)(q + Offset);
+                _codes[CodeIndex(i, j)] = (byte)(q + Offset);
                 double e = row[j] - (double)scale * q;
                 err += e * e;
                 norm += (double)row[j] * row[j];
@@ -80,6 +80,12 @@ internal sealed class QuantizedItemIndex
     public int Units { get; }
 
     private int Width { get; }
+
+    private int Groups { get; }
+
+    // Item i's code of unit j: 16 consecutive items share 64-byte rows, one per group of 4 units, so one vector load
+    // gives 4 units of 16 items and the sums need no horizontal reduction.
+    private long CodeIndex(int item, int unit) => (((long)(item / 16) * Groups + unit / 4) * 16 + item % 16) * 4 + unit % 4;
 
 
     /// <summary>Whether this CPU has the integer SIMD the index needs.</summary>
@@ -135,7 +141,7 @@ internal sealed class QuantizedItemIndex
         double quantizedNorm = Math.Sqrt(quantizedNormSq), residualNorm = Math.Sqrt(residualNormSq), hNorm = Math.Sqrt(hNormSq);
         var pool = System.Buffers.ArrayPool<int>.Shared;
         var floats = System.Buffers.ArrayPool<float>.Shared;
-        int[] dots = pool.Rent(Items);
+        int[] dots = pool.Rent((Items + 15) / 16 * 16);
         float[] lower = floats.Rent(Items), upper = floats.Rent(Items);
         try
         {
@@ -228,53 +234,68 @@ internal sealed class QuantizedItemIndex
     /// <summary>dots[i] = Σ_j codes[i, j] · hq[j] (unsigned 7-bit codes × signed 8-bit state; no saturation: 2·127·127 &lt; 2^15).</summary>
     private unsafe void Dots(sbyte[] hq, int[] dots)
     {
-        int width = Width;
+        int groups = Groups;
+        long blocks = (Items + 15) / 16;
+        var quads = new int[groups]; // the state's 4 bytes of each group, broadcast to every item
+        fixed (sbyte* state = hq) for (int g = 0; g < groups; g++) quads[g] = *(int*)(state + 4 * g);
         fixed (byte* codes = _codes)
-        fixed (sbyte* state = hq)
         fixed (int* output = dots)
         {
             if (Avx512BW.IsSupported)
             {
                 var ones = Vector512.Create((short)1);
-                int blocks = width / 64;
-                var hs = new Vector512<sbyte>[blocks];
-                for (int b = 0; b < blocks; b++) hs[b] = Vector512.Load(state + 64 * b);
-                for (int i = 0; i < Items; i++)
+                for (long b = 0; b < blocks; b++)
                 {
-                    byte* row = codes + (long)i * width;
+                    byte* block = codes + b * groups * 64;
                     var acc = Vector512<int>.Zero;
-                    for (int b = 0; b < blocks; b++)
-                        acc = Avx512F.Add(acc, Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Vector512.Load(row + 64 * b), hs[b]), ones));
-                    output[i] = Vector512.Sum(acc);
+                    for (int g = 0; g < groups; g++)
+                        acc = Avx512F.Add(acc, Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Vector512.Load(block + 64 * g), Vector512.Create(quads[g]).AsSByte()), ones));
+                    acc.Store(output + b * 16);
                 }
             }
             else
             {
                 var ones = Vector256.Create((short)1);
-                int blocks = width / 32;
-                var hs = new Vector256<sbyte>[blocks];
-                for (int b = 0; b < blocks; b++) hs[b] = Vector256.Load(state + 32 * b);
-                for (int i = 0; i < Items; i++)
+                for (long b = 0; b < blocks; b++)
                 {
-                    byte* row = codes + (long)i * width;
-                    var acc = Vector256<int>.Zero;
-                    for (int b = 0; b < blocks; b++)
-                        acc = Avx2.Add(acc, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.Load(row + 32 * b), hs[b]), ones));
-                    output[i] = Vector256.Sum(acc);
+                    byte* block = codes + b * groups * 64;
+                    Vector256<int> low = Vector256<int>.Zero, high = Vector256<int>.Zero;
+                    for (int g = 0; g < groups; g++)
+                    {
+                        var h = Vector256.Create(quads[g]).AsSByte();
+                        low = Avx2.Add(low, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.Load(block + 64 * g), h), ones));
+                        high = Avx2.Add(high, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.Load(block + 64 * g + 32), h), ones));
+                    }
+                    low.Store(output + b * 16);
+                    high.Store(output + b * 16 + 8);
                 }
             }
         }
     }
 
-    /// <summary>The k-th largest value (a min-heap of the k largest seen).</summary>
+    /// <summary>The k-th largest value (a min-heap of the k largest seen; 8 values at a time are skipped while none beats it).</summary>
     private static float KthLargest(ReadOnlySpan<float> values, int k)
     {
         var heap = new PriorityQueue<float, float>(k + 1);
-        foreach (float v in values)
+        int i = 0;
+        for (; i < values.Length && heap.Count < k; i++) heap.Enqueue(values[i], values[i]);
+        float threshold = heap.Peek();
+        for (; i + 8 <= values.Length; i += 8)
         {
-            if (heap.Count < k) heap.Enqueue(v, v);
-            else if (v > heap.Peek()) heap.EnqueueDequeue(v, v);
+            if (!Vector256.GreaterThanAny(Vector256.Create(values.Slice(i, 8)), Vector256.Create(threshold))) continue;
+            for (int j = i; j < i + 8; j++)
+                if (values[j] > threshold)
+                {
+                    heap.EnqueueDequeue(values[j], values[j]);
+                    threshold = heap.Peek();
+                }
         }
-        return heap.Peek();
+        for (; i < values.Length; i++)
+            if (values[i] > threshold)
+            {
+                heap.EnqueueDequeue(values[i], values[i]);
+                threshold = heap.Peek();
+            }
+        return threshold;
     }
 }
