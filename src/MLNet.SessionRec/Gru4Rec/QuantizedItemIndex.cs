@@ -11,7 +11,7 @@ namespace MLNet.SessionRec.Gru4Rec;
 /// <remarks>
 /// A list needs the scores h·Wy[i] + By[i] of every item, and on a CPU one row of that product is bound by memory:
 /// 60k items × 100 units is 24 MB of weights per list. This index keeps Wy as 7-bit integers per item row (scale per
-/// row; 128 bytes per item at 100 units) and, per query, scores every item approximately from the 8-bit state with
+/// row; 100 bytes per item at 100 units, 16 items side by side) and, per query, scores every item approximately from the 8-bit state with
 /// integer SIMD, with a bound on the error of each approximate score (Cauchy–Schwarz over the two rounding errors,
 /// plus float rounding). Items whose upper bound falls below the k-th best lower bound cannot be in the top k; the
 /// few others (the candidates) are scored exactly with the float weights and ordered as the full product would be:
