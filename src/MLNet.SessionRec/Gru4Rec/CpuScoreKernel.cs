@@ -205,7 +205,7 @@ internal sealed unsafe class CpuScoreKernel : IDisposable
                     int r = 0;
                     for (; r < rows; )
                     {
-                        int count = rows - r >= 8 && WideTiles ? 8 : rows - r >= 6 ? 6 : rows - r >= 4 ? 4 : 1;
+                        int count = rows - r >= 8 && WideTiles ? 8 : rows - r >= 6 ? 6 : 1;
                         for (long b = c0; b < full; b++)
                         {
                             if (count > 1) TileRows(kernel, h + (long)r * units, r, count, b, targets, allowed);
@@ -219,7 +219,7 @@ internal sealed unsafe class CpuScoreKernel : IDisposable
             }
         }
 
-        // rows r..r+count-1 (count 4 or 6) against one full block: the sums, the bias, then what the pass needs.
+        // rows r..r+count-1 (count 6 or 8) against one full block: the sums, the bias, then what the pass needs.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void TileRows(CpuScoreKernel kernel, float* h, int r, int count, long block, float[] targets, bool[]? allowed)
         {
@@ -227,15 +227,14 @@ internal sealed unsafe class CpuScoreKernel : IDisposable
             var sums = stackalloc Vector<float>[16];
             float* w = kernel._blocked + block * units * bi;
             if (count == 8) Dot8(w, h, units, sums);
-            else if (count == 6) Dot6(w, h, units, sums);
-            else Dot4(w, h, units, sums);
+            else Dot6(w, h, units, sums);
             int first = (int)(block * bi);
             var b0 = new Vector<float>(kernel._bias, first);
             var b1 = new Vector<float>(kernel._bias, first + lanes);
             for (int i = 0; i < count; i++) Consume(r + i, first, sums[2 * i] + b0, sums[2 * i + 1] + b1, targets, allowed);
         }
 
-        // 8 rows × one block, as Dot4, where the CPU has 32 vector registers (AVX-512: 16 accumulators + 3 temporaries).
+        // 8 rows × one block, as Dot6, where the CPU has 32 vector registers (AVX-512: 16 accumulators + 3 temporaries).
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Dot8(float* w, float* h, int units, Vector<float>* sums)
         {
@@ -276,7 +275,8 @@ internal sealed unsafe class CpuScoreKernel : IDisposable
             sums[8] = a40; sums[9] = a41; sums[10] = a50; sums[11] = a51; sums[12] = a60; sums[13] = a61; sums[14] = a70; sums[15] = a71;
         }
 
-        // 6 rows × one block, as Dot4 (12 accumulators + 3 temporaries fit the 16 vector registers of AVX2).
+        // 6 rows × one block: each lane sums from zero in unit order with fused multiply-adds (the product's order). Only
+        // locals in the loop, so the 12 accumulators (+ 3 temporaries) stay in the 16 vector registers of AVX2.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Dot6(float* w, float* h, int units, Vector<float>* sums)
         {
@@ -309,35 +309,6 @@ internal sealed unsafe class CpuScoreKernel : IDisposable
             }
             sums[0] = a00; sums[1] = a01; sums[2] = a10; sums[3] = a11; sums[4] = a20; sums[5] = a21;
             sums[6] = a30; sums[7] = a31; sums[8] = a40; sums[9] = a41; sums[10] = a50; sums[11] = a51;
-        }
-
-        // 4 rows × one block: each lane sums from zero in unit order with fused multiply-adds (the product's order).
-        // Only locals in the loop, so the eight accumulators stay in registers.
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Dot4(float* w, float* h, int units, Vector<float>* sums)
-        {
-            int bi = BlockItems, lanes = Lanes;
-            float* h1 = h + units, h2 = h + 2 * units, h3 = h + 3 * units;
-            Vector<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default, a30 = default, a31 = default;
-            for (int k = 0; k < units; k++)
-            {
-                var w0 = *(Vector<float>*)(w + k * bi);
-                var w1 = *(Vector<float>*)(w + k * bi + lanes);
-                var x = new Vector<float>(h[k]);
-                a00 = Vector.FusedMultiplyAdd(x, w0, a00);
-                a01 = Vector.FusedMultiplyAdd(x, w1, a01);
-                x = new Vector<float>(h1[k]);
-                a10 = Vector.FusedMultiplyAdd(x, w0, a10);
-                a11 = Vector.FusedMultiplyAdd(x, w1, a11);
-                x = new Vector<float>(h2[k]);
-                a20 = Vector.FusedMultiplyAdd(x, w0, a20);
-                a21 = Vector.FusedMultiplyAdd(x, w1, a21);
-                x = new Vector<float>(h3[k]);
-                a30 = Vector.FusedMultiplyAdd(x, w0, a30);
-                a31 = Vector.FusedMultiplyAdd(x, w1, a31);
-            }
-            sums[0] = a00; sums[1] = a01; sums[2] = a10; sums[3] = a11;
-            sums[4] = a20; sums[5] = a21; sums[6] = a30; sums[7] = a31;
         }
 
         // One row against one block: vectors for a full block, the kernel's scalar sum for the tail items.
