@@ -110,9 +110,7 @@ internal sealed class Gru4RecTrainingLoop : IDisposable
         string? checkpoint = options.CheckpointDirectory is { } folder ? Gru4RecCheckpoint.Prepare(folder) : null;
         var device = host.Device;
         int threads = options.NumberOfThreads ?? AutomaticThreads(options, Environment.ProcessorCount);
-        int previousThreads = get_num_threads();
-        bool setThreads = device.type == DeviceType.CPU && threads > 0;
-        if (setThreads) set_num_threads(threads);
+        using var torchThreads = TorchThreads.Use(device.type == DeviceType.CPU ? threads : 0); // restored when training ends
         // Own generators (torch for initialisation and dropout, System.Random for negative samples): a seeded run
         // is reproducible on CPU whatever else uses torch's global generator meanwhile.
         // On the CPU the weights and dropout share one CPU generator and the negatives come from System.Random, as
@@ -151,10 +149,6 @@ internal sealed class Gru4RecTrainingLoop : IDisposable
         {
             model.Dispose();
             throw;
-        }
-        finally
-        {
-            if (setThreads) set_num_threads(previousThreads);
         }
         return model;
     }
