@@ -130,23 +130,22 @@ internal sealed unsafe class CpuScoreKernel : IDisposable
     /// with their number in <paramref name="topCounts"/>. <paramref name="finite"/>[r] is false when a score of row r
     /// is not finite: its outputs are then meaningless and the caller uses the torch path for it.
     /// </summary>
-    public void Run(ReadOnlySpan<float> states, int rows, ReadOnlySpan<int> targets, long[] greater, long[] equal,
+    public void Run(float[] states, int rows, ReadOnlySpan<int> targets, long[] greater, long[] equal,
         int k, bool[]? allowed, Span<int> topItems, Span<float> topScores, Span<int> topCounts, bool[] finite, int threads)
     {
         if (states.Length < rows * Units) throw new ArgumentException($"states must hold {rows} × {Units} values.", nameof(states));
         bool ranks = !targets.IsEmpty;
         var targetScores = new float[ranks ? rows : 0];
-        for (int r = 0; ranks && r < rows; r++) targetScores[r] = Score(states.Slice(r * Units, Units), targets[r]);
+        for (int r = 0; ranks && r < rows; r++) targetScores[r] = Score(states.AsSpan(r * Units, Units), targets[r]);
         // Parts: contiguous ranges of item blocks (the tail items go with the last part), one per thread.
         long blocks = _fullBlocks + (Items % BlockItems > 0 ? 1 : 0);
         int parts = (int)Math.Clamp(threads, 1, Math.Max(1, blocks));
         var results = new Part[parts];
-        var hostStates = states[..(rows * Units)].ToArray();
         void RunPart(int p)
         {
             var part = new Part(rows, ranks, k);
             long b0 = blocks * p / parts, b1 = blocks * (p + 1) / parts;
-            part.Scan(this, hostStates, rows, targetScores, allowed, b0, b1);
+            part.Scan(this, states, rows, targetScores, allowed, b0, b1);
             results[p] = part;
         }
         if (parts == 1) RunPart(0);

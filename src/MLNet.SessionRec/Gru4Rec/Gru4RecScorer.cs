@@ -147,7 +147,7 @@ public sealed class Gru4RecScorer : ISessionScorer, IParallelScorer
         ApplyResets();
         // The scores of the last Rank are at hand for the same rows (evaluation); otherwise, on a CPU, the index.
         bool cached = _cachedRows is not null && slots.SequenceEqual(_cachedRows);
-        if (!cached && k <= n && KernelFor(rows) is { } kernel && KernelPass(kernel, slots.ToArray(), [], default, [], Math.Min(k, n), allowed, items, scores, counts)) return;
+        if (!cached && k <= n && KernelFor(rows) is { } kernel && KernelPass(kernel, slots.ToArray(), [], default, [], k, allowed, items, scores, counts)) return;
         if (!cached && allowed is null && UseIndex is { } index && IndexTopK(index, slots, k, items, scores, counts)) return;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -244,27 +244,26 @@ public sealed class Gru4RecScorer : ISessionScorer, IParallelScorer
     private bool KernelPass(CpuScoreKernel kernel, int[] slots, ReadOnlySpan<int> targets, TieHandling ties, Span<double> ranks,
         int k, bool[]? allowed, Span<int> items, Span<float> scores, Span<int> counts)
     {
-        int units = kernel.Units, rows = slots.Length;
-        var states = new float[rows * units];
-        using (var host = _state[^1].cpu().contiguous())
-        {
-            var all = MemoryMarshal.Cast<byte, float>(host.bytes);
-            for (int r = 0; r < rows; r++) all.Slice(slots[r] * units, units).CopyTo(states.AsSpan(r * units, units));
-        }
+        int rows = slots.Length;
+        var states = LastLayerRows(slots);
         var greater = new long[targets.IsEmpty ? 0 : rows];
         var equal = new long[greater.Length];
         var finite = new bool[rows];
         kernel.Run(states, rows, targets, greater, equal, k, allowed, items, scores, counts, finite, ThreadsFor(rows));
         foreach (bool ok in finite) if (!ok) return false;
-        for (int r = 0; r < greater.Length; r++)
-            ranks[slots[r]] = ties switch
-            {
-                TieHandling.Conservative => greater[r] + equal[r], // scores >= the target's, the target included
-                TieHandling.Standard => greater[r] + 1,
-                TieHandling.Median => greater[r] + (equal[r] + 1) / 2.0,
-                _ => throw new ArgumentOutOfRangeException(nameof(ties)),
-            };
+        for (int r = 0; r < greater.Length; r++) ranks[slots[r]] = RankOf(ties, greater[r], equal[r]);
         return true;
+    }
+
+    /// <summary>The last layer's state of the given slots on the host, row after row.</summary>
+    private float[] LastLayerRows(ReadOnlySpan<int> slots)
+    {
+        int units = (int)_state[^1].shape[1];
+        var rows = new float[slots.Length * units];
+        using var host = _state[^1].cpu().contiguous();
+        var all = MemoryMarshal.Cast<byte, float>(host.bytes);
+        for (int r = 0; r < slots.Length; r++) all.Slice(slots[r] * units, units).CopyTo(rows.AsSpan(r * units, units));
+        return rows;
     }
 
     /// <inheritdoc/>
@@ -278,7 +277,7 @@ public sealed class Gru4RecScorer : ISessionScorer, IParallelScorer
             using var lease = UsageGuard.Enter(_guard);
             ApplyResets();
             DropCachedScores();
-            if (KernelPass(kernel, slots, active, ties, ranks, Math.Min(k, _net.ItemCount), null, items, scores, counts)) return;
+            if (KernelPass(kernel, slots, active, ties, ranks, k, null, items, scores, counts)) return;
         }
         Rank(targets, ties, ranks);
         TopK(slots, k, null, items, scores, counts);
@@ -309,13 +308,12 @@ public sealed class Gru4RecScorer : ISessionScorer, IParallelScorer
     // Lists on a CPU: exact top-k from the quantized index, row by row (false: a state is not finite; use the product).
     private bool IndexTopK(QuantizedItemIndex index, ReadOnlySpan<int> slots, int k, Span<int> items, Span<float> scores, Span<int> counts)
     {
-        float[] states;
-        using (var host = _state[^1].cpu().contiguous()) states = MemoryMarshal.Cast<byte, float>(host.bytes).ToArray();
+        var states = LastLayerRows(slots);
         int units = index.Units;
         var results = new int[slots.Length];
         for (int r = 0; r < slots.Length; r++)
         {
-            results[r] = index.TopK(states.AsSpan(slots[r] * units, units), k, items.Slice(r * k, k), scores.Slice(r * k, k));
+            results[r] = index.TopK(states.AsSpan(r * units, units), k, items.Slice(r * k, k), scores.Slice(r * k, k));
             if (results[r] < 0) return false;
         }
         results.CopyTo(counts);
@@ -387,16 +385,22 @@ public sealed class Gru4RecScorer : ISessionScorer, IParallelScorer
         for (int r = 0; r < active.Count; r++)
         {
             if (float.IsNaN(tvs[r])) throw new InvalidOperationException($"Model 'gru4rec' scored the target item {target[r]} as NaN.");
-            long hi = hc[2 * r], eq = hc[2 * r + 1]; // eq counts the target itself
-            ranks[active[r]] = ties switch
-            {
-                TieHandling.Conservative => hi, // counted as "not lower" (higher or equal) in one comparison
-                TieHandling.Standard => hi + 1,
-                TieHandling.Median => hi + (eq + 1) / 2.0,
-                _ => throw new ArgumentOutOfRangeException(nameof(ties)),
-            };
+            // Conservative counts "not lower" (higher or equal) in one comparison, so its equal count is 0 here.
+            ranks[active[r]] = RankOf(ties, hc[2 * r], hc[2 * r + 1]);
         }
     }
+
+    /// <summary>
+    /// A target's rank from the number of items scoring above it and equal to it (the target included): conservative
+    /// counts the equal ones as above, standard as below, median half and half.
+    /// </summary>
+    private static double RankOf(TieHandling ties, long above, long equal) => ties switch
+    {
+        TieHandling.Conservative => above + equal,
+        TieHandling.Standard => above + 1,
+        TieHandling.Median => above + (equal + 1) / 2.0,
+        _ => throw new ArgumentOutOfRangeException(nameof(ties)),
+    };
 
     /// <summary>Copies slot <paramref name="slot"/>'s hidden state (layers concatenated) into <paramref name="destination"/>.</summary>
     public void GetState(int slot, Span<float> destination)

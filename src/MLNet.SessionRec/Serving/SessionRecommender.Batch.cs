@@ -42,8 +42,7 @@ public sealed partial class SessionRecommender
             for (int r = 0; r < count; r++)
             {
                 slots[r] = r;
-                using var reader = new BinaryReader(new MemoryStream(states[rows[start + r]]!, writable: false));
-                scorer.ReadState(r, reader);
+                RecommendationSession.PutState(scorer, r, states[rows[start + r]]);
             }
             var items = new int[count * k];
             var scores = new float[count * k];
@@ -156,22 +155,11 @@ public sealed partial class SessionRecommender
                 for (int r = 0; r < count; r++)
                 {
                     int e = wave[start + r];
-                    if (states[owner[e]] is { } state)
-                    {
-                        using var reader = new BinaryReader(new MemoryStream(state, writable: false));
-                        scorer.ReadState(r, reader);
-                    }
-                    else scorer.ResetSlot(r);
+                    RecommendationSession.PutState(scorer, r, states[owner[e]]);
                     step[r] = items[e];
                 }
                 scorer.Advance(step);
-                for (int r = 0; r < count; r++)
-                {
-                    int d = owner[wave[start + r]];
-                    using var stream = new MemoryStream(states[d]?.Length ?? 256);
-                    using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) scorer.WriteState(r, writer);
-                    states[d] = stream.ToArray();
-                }
+                for (int r = 0; r < count; r++) states[owner[wave[start + r]]] = RecommendationSession.Save(scorer, r);
             }
     }
 }

@@ -389,12 +389,7 @@ public sealed partial class RecommendationSession : IDisposable
         var scorer = _owner.RentScorer();
         try
         {
-            if (_state is null) scorer.ResetSlot(0);
-            else
-            {
-                using var reader = new BinaryReader(new MemoryStream(_state, writable: false));
-                scorer.ReadState(0, reader);
-            }
+            PutState(scorer, 0, _state);
             return scorer;
         }
         catch
@@ -404,10 +399,23 @@ public sealed partial class RecommendationSession : IDisposable
         }
     }
 
-    private static byte[] Save(ISessionScorer scorer)
+    /// <summary>Puts a session's state bytes (null: empty session) into a scorer's slot.</summary>
+    internal static void PutState(ISessionScorer scorer, int slot, byte[]? state)
+    {
+        if (state is null)
+        {
+            scorer.ResetSlot(slot);
+            return;
+        }
+        using var reader = new BinaryReader(new MemoryStream(state, writable: false));
+        scorer.ReadState(slot, reader);
+    }
+
+    /// <summary>The state bytes of a scorer's slot (what <see cref="PutState"/> puts back).</summary>
+    internal static byte[] Save(ISessionScorer scorer, int slot = 0)
     {
         using var stream = new MemoryStream();
-        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) scorer.WriteState(0, writer);
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) scorer.WriteState(slot, writer);
         return stream.ToArray();
     }
 
