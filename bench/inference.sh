@@ -80,3 +80,8 @@ for name in rsc15-100k nowplaying-43k nowplaying; do
   differing=$(head -n 10000 "$np43/recommend-$name-current.tsv" | diff - "$np43/recommend-$name-previous.tsv" | grep -c '^>' || true)
   echo "recommend app, $name: $differing of the first 10,000 answers differ between current and previous"
 done
+
+# The current code's two evaluation paths on the same model, one after the other (index vs fused float pass; the
+# command fails if any metric differs).
+$current evaluation-paths --model "$np43_model" --test "$np43/test.tsv" --json "$OUT/evaluation-paths-nowplaying-43k.json" | sed -n 1p
+$current evaluation-paths --model "$nowplaying_model" --test "$DATA/nowplaying/test.tsv" --json "$OUT/evaluation-paths-nowplaying.json" | sed -n 1p

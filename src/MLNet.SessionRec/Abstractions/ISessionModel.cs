@@ -56,9 +56,12 @@ public interface ISessionScorer : IDisposable
     /// <summary>
     /// <see cref="Rank"/>, then <see cref="TopK"/> (no allowed-item filter) for the slots with a target, in slot
     /// order: what an evaluation with list metrics asks at every step. A scorer may do both in one pass over the
-    /// catalog (GRU4Rec on a CPU does); the results are the same as the two calls'.
+    /// catalog (GRU4Rec on a CPU does); the results are the same as the two calls'. With
+    /// <paramref name="ranksWithinK"/> the caller needs ranks only up to k (metrics at cut-offs up to k): a rank
+    /// above k may then be reported as <see cref="double.PositiveInfinity"/>, which lets a scorer skip most items.
     /// </summary>
-    void RankAndTopK(ReadOnlySpan<int> targets, TieHandling ties, Span<double> ranks, int k, Span<int> items, Span<float> scores, Span<int> counts)
+    void RankAndTopK(ReadOnlySpan<int> targets, TieHandling ties, Span<double> ranks, int k, Span<int> items, Span<float> scores, Span<int> counts,
+        bool ranksWithinK = false)
     {
         Rank(targets, ties, ranks);
         var slots = new List<int>(Slots);

@@ -104,7 +104,7 @@ public sealed class RankingEvaluator
             scorer.Advance(input);
             try
             {
-                if (lists) scorer.RankAndTopK(target, ties, ranks, kMax, top, topScores, topCounts);
+                if (lists) scorer.RankAndTopK(target, ties, ranks, kMax, top, topScores, topCounts, ranksWithinK: true); // only cut-offs ≤ kMax count
                 else scorer.Rank(target, ties, ranks);
             }
             catch (InvalidOperationException e) when (e.Message.Contains("as NaN", StringComparison.Ordinal))

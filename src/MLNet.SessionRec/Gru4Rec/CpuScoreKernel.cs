@@ -106,19 +106,89 @@ internal sealed unsafe class CpuScoreKernel : IDisposable
     /// <summary>The score of item <paramref name="item"/> for state <paramref name="h"/>, summed as the kernel does.</summary>
     public float Score(ReadOnlySpan<float> h, int item)
     {
+        float* w = Weights(item, out long stride);
         float acc = 0;
+        for (int k = 0; k < Units; k++) acc = MathF.FusedMultiplyAdd(h[k], w[k * stride], acc);
+        return acc + _bias[item];
+    }
+
+    /// <summary>
+    /// <see cref="Score(ReadOnlySpan{float}, int)"/> of each of <paramref name="items"/> into <paramref name="scores"/>, the same bits, four
+    /// items at a time (four independent chains of multiply-adds hide their latency and the loads' misses).
+    /// </summary>
+    public void Score(ReadOnlySpan<float> h, ReadOnlySpan<int> items, Span<float> scores)
+    {
+        if (h.Length < Units) throw new ArgumentException($"h must hold {Units} values.", nameof(h));
+        if (scores.Length < items.Length) throw new ArgumentException("scores must hold one value per item.", nameof(scores));
+        int i = 0;
+        for (; i + 4 <= items.Length; i += 4)
+        {
+            float* w0 = Weights(items[i], out long s0), w1 = Weights(items[i + 1], out long s1), w2 = Weights(items[i + 2], out long s2), w3 = Weights(items[i + 3], out long s3);
+            Chains(h[..Units], w0, w1, w2, w3, s0, s1, s2, s3, _bias, items.Slice(i, 4), scores.Slice(i, 4));
+        }
+        for (; i < items.Length; i++) scores[i] = Score(h, items[i]);
+    }
+
+    /// <summary>
+    /// The kernel's sums for <paramref name="items"/> from row-major <paramref name="weights"/> (items × units) and
+    /// <paramref name="bias"/>: the same bits as <see cref="Score(ReadOnlySpan{float}, int)"/> of a kernel of those weights.
+    /// </summary>
+    public static void Score(ReadOnlySpan<float> h, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, ReadOnlySpan<int> items, Span<float> scores)
+    {
+        int units = h.Length;
+        if (scores.Length < items.Length) throw new ArgumentException("scores must hold one value per item.", nameof(scores));
+        foreach (int item in items)
+            if ((uint)item >= (uint)bias.Length || (long)(item + 1) * units > weights.Length) throw new ArgumentOutOfRangeException(nameof(items), item, "Item index outside the weights.");
+        fixed (float* w = weights)
+        {
+            int i = 0;
+            for (; i + 4 <= items.Length; i += 4)
+                Chains(h, w + (long)items[i] * units, w + (long)items[i + 1] * units, w + (long)items[i + 2] * units, w + (long)items[i + 3] * units,
+                    1, 1, 1, 1, bias, items.Slice(i, 4), scores.Slice(i, 4));
+            for (; i < items.Length; i++)
+            {
+                float* row = w + (long)items[i] * units;
+                float acc = 0;
+                for (int k = 0; k < units; k++) acc = MathF.FusedMultiplyAdd(h[k], row[k], acc);
+                scores[i] = acc + bias[items[i]];
+            }
+        }
+    }
+
+    // Four sums from zero in unit order, one fused multiply-add per unit, the bias added last.
+    private static void Chains(ReadOnlySpan<float> h, float* w0, float* w1, float* w2, float* w3, long s0, long s1, long s2, long s3,
+        ReadOnlySpan<float> bias, ReadOnlySpan<int> items, Span<float> scores)
+    {
+        float a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        for (int k = 0; k < h.Length; k++)
+        {
+            float hk = h[k];
+            a0 = MathF.FusedMultiplyAdd(hk, w0[k * s0], a0);
+            a1 = MathF.FusedMultiplyAdd(hk, w1[k * s1], a1);
+            a2 = MathF.FusedMultiplyAdd(hk, w2[k * s2], a2);
+            a3 = MathF.FusedMultiplyAdd(hk, w3[k * s3], a3);
+        }
+        scores[0] = a0 + bias[items[0]];
+        scores[1] = a1 + bias[items[1]];
+        scores[2] = a2 + bias[items[2]];
+        scores[3] = a3 + bias[items[3]];
+    }
+
+    /// <summary>The output biases this kernel adds (one per item).</summary>
+    public ReadOnlySpan<float> Bias => _bias;
+
+    // Where item's weights start and the distance between its consecutive units (blocked or row-major tail).
+    private float* Weights(int item, out long stride)
+    {
+        if ((uint)item >= (uint)Items) throw new ArgumentOutOfRangeException(nameof(item), item, $"Item index outside the {Items} items.");
         long block = item / BlockItems;
         if (block < _fullBlocks)
         {
-            float* w = _blocked + block * Units * BlockItems + item % BlockItems;
-            for (int k = 0; k < Units; k++) acc = MathF.FusedMultiplyAdd(h[k], w[(long)k * BlockItems], acc);
+            stride = BlockItems;
+            return _blocked + block * Units * BlockItems + item % BlockItems;
         }
-        else
-        {
-            float* w = _blocked + (long)item * Units;
-            for (int k = 0; k < Units; k++) acc = MathF.FusedMultiplyAdd(h[k], w[k], acc);
-        }
-        return acc + _bias[item];
+        stride = 1;
+        return _blocked + (long)item * Units;
     }
 
     /// <summary>

@@ -255,6 +255,26 @@ public sealed class Gru4RecScorer : ISessionScorer, IParallelScorer
         return true;
     }
 
+    // Lists and ranks up to k from the quantized index: exact lists, exact ranks where the target is among the best k
+    // (+∞ elsewhere); false when a state or score is not finite (the caller then uses the full product).
+    private bool IndexPass(QuantizedItemIndex index, CpuScoreKernel kernel, int[] slots, int[] targets, TieHandling ties, Span<double> ranks,
+        int k, Span<int> items, Span<float> scores, Span<int> counts)
+    {
+        int rows = slots.Length;
+        var states = LastLayerRows(slots);
+        var greater = new long[rows];
+        var equal = new long[rows];
+        var topItems = new int[rows * k];
+        var topScores = new float[rows * k];
+        var topCounts = new int[rows];
+        if (!index.RankAndTopK(states, rows, targets, kernel, k, greater, equal, topItems, topScores, topCounts, ThreadsFor(rows))) return false;
+        for (int r = 0; r < rows; r++) ranks[slots[r]] = greater[r] < 0 ? double.PositiveInfinity : RankOf(ties, greater[r], equal[r]);
+        topItems.CopyTo(items);
+        topScores.CopyTo(scores);
+        topCounts.CopyTo(counts);
+        return true;
+    }
+
     /// <summary>The last layer's state of the given slots on the host, row after row.</summary>
     private float[] LastLayerRows(ReadOnlySpan<int> slots)
     {
@@ -267,7 +287,8 @@ public sealed class Gru4RecScorer : ISessionScorer, IParallelScorer
     }
 
     /// <inheritdoc/>
-    public void RankAndTopK(ReadOnlySpan<int> targets, TieHandling ties, Span<double> ranks, int k, Span<int> items, Span<float> scores, Span<int> counts)
+    public void RankAndTopK(ReadOnlySpan<int> targets, TieHandling ties, Span<double> ranks, int k, Span<int> items, Span<float> scores, Span<int> counts,
+        bool ranksWithinK = false)
     {
         var (slots, active) = Targets(targets, ranks);
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be at least 1.");
@@ -277,6 +298,7 @@ public sealed class Gru4RecScorer : ISessionScorer, IParallelScorer
             using var lease = UsageGuard.Enter(_guard);
             ApplyResets();
             DropCachedScores();
+            if (ranksWithinK && QuantizedItemIndex.SupportsRows && UseIndex is { } index && IndexPass(index, kernel, slots, active, ties, ranks, k, items, scores, counts)) return;
             if (KernelPass(kernel, slots, active, ties, ranks, k, null, items, scores, counts)) return;
         }
         Rank(targets, ties, ranks);

@@ -86,6 +86,148 @@ public sealed class QuantizedItemIndexTests
         }
     }
 
+    // 12,003 items (a partial last block of 16): rows 5000..5009 copy row 42 and its bias (exact ties), a bias spread.
+    private static Gru4RecNetwork TiedNetwork(int units)
+    {
+        const int items = 12_003;
+        var options = new Gru4RecTrainer.Options { LayerSizes = [units] };
+        manual_seed(17);
+        var net = new Gru4RecNetwork(options, items, CPU);
+        using (no_grad())
+        {
+            net.By.copy_(randn(items) * 0.1f);
+            for (int i = 5000; i < 5010; i++) net.Wy[i].copy_(net.Wy[42]);
+            net.By[5000..5010].copy_(net.By[42].expand(10));
+        }
+        return net;
+    }
+
+    [TestMethod]
+    public void Many_states_at_once_give_the_kernels_lists_and_its_ranks_within_k()
+    {
+        if (!QuantizedItemIndex.SupportsRows) Assert.Inconclusive("this CPU has no 512-bit integer SIMD: evaluation keeps the fused float pass");
+        const int units = 100, rows = 37, k = 20; // 37 rows: four groups of 8 and a partial one
+        using var net = TiedNetwork(units);
+        int items = net.ItemCount;
+        using var kernel = CpuScoreKernel.TryBuild(net);
+        if (kernel is null) Assert.Inconclusive("this CPU or libtorch has no fused scoring kernel");
+        var index = QuantizedItemIndex.TryBuild(net) ?? throw new AssertFailedException("no index for a CPU model of 12,003 items");
+
+        var rand = new Random(21);
+        var states = new float[rows * units];
+        float[] tied;
+        using (var row = net.Wy[42]) tied = MemoryMarshal.Cast<byte, float>(row.cpu().contiguous().bytes).ToArray();
+        for (int r = 0; r < rows; r++)
+        {
+            var h = states.AsSpan(r * units, units);
+            if (r % 9 == 0) tied.CopyTo(h);          // the tied items top the list
+            else if (r == 5) h.Clear();             // every item scores its bias
+            else for (int j = 0; j < units; j++) h[j] = (float)Math.Tanh(rand.NextDouble() * 4 - 2) * (r % 4 == 3 ? 6 : 1);
+        }
+        // The kernel's full ranking of each row, to pick targets at every position that matters: first, k-th,
+        // (k+1)-th (just outside), a tied item, deep in the catalog.
+        var fullItems = new int[rows * items];
+        var fullScores = new float[rows * items];
+        var fullCounts = new int[rows];
+        var finite = new bool[rows];
+        kernel.Run(states, rows, [], [], [], items, null, fullItems, fullScores, fullCounts, finite, 1);
+        var targets = new int[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            int position = (r % 6) switch { 0 => 0, 1 => k - 1, 2 => k, 3 => 5_000, 4 => 11_000, _ => rand.Next(items) };
+            targets[r] = r % 9 == 0 ? 5004 : fullItems[r * items + position];
+        }
+        var wantGreater = new long[rows];
+        var wantEqual = new long[rows];
+        var wantItems = new int[rows * k];
+        var wantScores = new float[rows * k];
+        var wantCounts = new int[rows];
+        kernel.Run(states, rows, targets, wantGreater, wantEqual, k, null, wantItems, wantScores, wantCounts, finite, 1);
+        Assert.IsTrue(finite.All(f => f));
+
+        int beyond = 0, within = 0;
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            var greater = new long[rows];
+            var equal = new long[rows];
+            var topItems = new int[rows * k];
+            var topScores = new float[rows * k];
+            var topCounts = new int[rows];
+            Assert.IsTrue(index.RankAndTopK(states, rows, targets, kernel, k, greater, equal, topItems, topScores, topCounts, threads));
+            CollectionAssert.AreEqual(wantCounts, topCounts, $"{threads} threads");
+            CollectionAssert.AreEqual(wantItems, topItems, $"{threads} threads");
+            CollectionAssert.AreEqual(wantScores.Select(BitConverter.SingleToInt32Bits).ToArray(), topScores.Select(BitConverter.SingleToInt32Bits).ToArray(), "the same score bits");
+            for (int r = 0; r < rows; r++)
+            {
+                if (greater[r] < 0)
+                {
+                    Assert.IsTrue(wantGreater[r] >= k, $"row {r}: reported beyond the best {k}, but {wantGreater[r]} items score above its target");
+                    beyond++;
+                }
+                else
+                {
+                    Assert.AreEqual(wantGreater[r], greater[r], $"row {r} ({threads} threads): items above the target");
+                    Assert.AreEqual(wantEqual[r], equal[r], $"row {r} ({threads} threads): items equal to the target");
+                    within++;
+                }
+            }
+        }
+        Assert.IsTrue(within >= rows && beyond > 0, $"targets at both sides of k ({within} within, {beyond} beyond)");
+
+        // A state that is not finite: the caller falls back to the full product.
+        var bad = (float[])states.Clone();
+        bad[3 * units + 7] = float.NaN;
+        Assert.IsFalse(index.RankAndTopK(bad, rows, targets, kernel, k, new long[rows], new long[rows], new int[rows * k], new float[rows * k], new int[rows], 1));
+    }
+
+    [TestMethod]
+    public void Evaluation_through_the_index_gives_the_metrics_of_the_full_pass()
+    {
+        if (!QuantizedItemIndex.SupportsRows) Assert.Inconclusive("this CPU has no 512-bit integer SIMD: evaluation keeps the fused float pass");
+        using var net = TiedNetwork(48);
+        using (no_grad())
+        {
+            // Items 100..129 and the tied 5000..5009 near the top of every list, so targets meet the cut-offs and ties.
+            net.By[100..130].add_(2f);
+            net.By[5000..5010].fill_(2.05f);
+        }
+        var vocabulary = new MLNet.SessionRec.Data.ItemVocabulary();
+        for (int i = 0; i < net.ItemCount; i++) vocabulary.GetOrAdd("i" + i);
+        var options = new Gru4RecTrainer.Options { LayerSizes = [48] };
+        using var model = new Gru4RecModel(options, vocabulary, net);
+        using (var kernel = CpuScoreKernel.TryBuild(net)) if (kernel is null) Assert.Inconclusive("this CPU or libtorch has no fused scoring kernel");
+        // Sessions that revisit item 42 and its copies (ties among targets) and random items.
+        var rand = new Random(4);
+        var builder = new MLNet.SessionRec.Data.SessionDatasetBuilder(vocabulary);
+        double time = 0;
+        for (int s = 0; s < 300; s++)
+            for (int e = 0, length = 2 + rand.Next(6); e < length; e++)
+                builder.Add("s" + s, "i" + (rand.Next(3) switch { 0 => 5000 + rand.Next(10), 1 => 100 + rand.Next(30), _ => rand.Next(net.ItemCount) }), time++);
+        var test = builder.Build();
+        foreach (var ties in new[] { TieHandling.Conservative, TieHandling.Standard, TieHandling.Median })
+        {
+            var evaluation = new RankingEvaluatorOptions { Cutoffs = [1, 5, 20], Ties = ties, Slots = 64 };
+            var indexed = RankingEvaluator.Evaluate(model, test, evaluation);
+            var full = RankingEvaluator.Evaluate(new FullPass(model), test, evaluation);
+            Assert.AreEqual(full.Predictions, indexed.Predictions);
+            CollectionAssert.AreEqual(full.Cutoffs.ToList(), indexed.Cutoffs.ToList(), $"{ties}: every metric at every cut-off");
+            Assert.IsTrue(full.RecallAt(20) > 0.2 && full.RecallAt(20) < 0.9, $"targets at both sides of the cut-off (Recall@20 {full.RecallAt(20)})");
+        }
+    }
+
+    // The same model with its scorers on the fused float pass only.
+    private sealed class FullPass(Gru4RecModel model) : ISessionModel
+    {
+        public string Name => model.Name;
+        public MLNet.SessionRec.Data.ItemVocabulary Items => model.Items;
+        public ISessionScorer CreateScorer(int slots)
+        {
+            var scorer = model.CreateScorer(slots);
+            scorer.UseQuantizedIndex = false;
+            return scorer;
+        }
+    }
+
     [TestMethod]
     public void Small_catalogs_and_trained_scorers_keep_the_full_product()
     {
