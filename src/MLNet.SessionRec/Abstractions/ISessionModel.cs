@@ -56,18 +56,25 @@ public interface ISessionScorer : IDisposable
     /// <summary>
     /// <see cref="Rank"/>, then <see cref="TopK"/> (no allowed-item filter) for the slots with a target, in slot
     /// order: what an evaluation with list metrics asks at every step. A scorer may do both in one pass over the
-    /// catalog (GRU4Rec on a CPU does); the results are the same as the two calls'. With
-    /// <paramref name="ranksWithinK"/> the caller needs ranks only up to k (metrics at cut-offs up to k): a rank
-    /// above k may then be reported as <see cref="double.PositiveInfinity"/>, which lets a scorer skip most items.
+    /// catalog (GRU4Rec on a CPU does); the results are the same as the two calls'.
     /// </summary>
-    void RankAndTopK(ReadOnlySpan<int> targets, TieHandling ties, Span<double> ranks, int k, Span<int> items, Span<float> scores, Span<int> counts,
-        bool ranksWithinK = false)
+    void RankAndTopK(ReadOnlySpan<int> targets, TieHandling ties, Span<double> ranks, int k, Span<int> items, Span<float> scores, Span<int> counts)
     {
         Rank(targets, ties, ranks);
         var slots = new List<int>(Slots);
         for (int s = 0; s < Slots; s++) if (targets[s] >= 0) slots.Add(s);
         TopK(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slots), k, null, items, scores, counts);
     }
+
+    /// <summary>
+    /// <see cref="RankAndTopK(ReadOnlySpan{int}, TieHandling, Span{double}, int, Span{int}, Span{float}, Span{int})"/>
+    /// for a caller that needs ranks only up to k (metrics at cut-offs up to k) when <paramref name="ranksWithinK"/>
+    /// is true: a rank above k may then be reported as <see cref="double.PositiveInfinity"/>, which lets a scorer skip
+    /// most items (GRU4Rec with its quantized index does). By default the same as the call without it.
+    /// </summary>
+    void RankAndTopK(ReadOnlySpan<int> targets, TieHandling ties, Span<double> ranks, int k, Span<int> items, Span<float> scores, Span<int> counts,
+        bool ranksWithinK) =>
+        RankAndTopK(targets, ties, ranks, k, items, scores, counts);
 
     /// <summary>
     /// Every active slot observes its item, then row <c>slot</c> of <paramref name="scores"/> (length Slots × item

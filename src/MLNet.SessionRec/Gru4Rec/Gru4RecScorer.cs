@@ -268,6 +268,7 @@ public sealed class Gru4RecScorer : ISessionScorer, IParallelScorer
         var topScores = new float[rows * k];
         var topCounts = new int[rows];
         if (!index.RankAndTopK(states, rows, targets, kernel, k, greater, equal, topItems, topScores, topCounts, ThreadsFor(rows))) return false;
+        IndexPasses++;
         for (int r = 0; r < rows; r++) ranks[slots[r]] = greater[r] < 0 ? double.PositiveInfinity : RankOf(ties, greater[r], equal[r]);
         topItems.CopyTo(items);
         topScores.CopyTo(scores);
@@ -287,8 +288,12 @@ public sealed class Gru4RecScorer : ISessionScorer, IParallelScorer
     }
 
     /// <inheritdoc/>
+    public void RankAndTopK(ReadOnlySpan<int> targets, TieHandling ties, Span<double> ranks, int k, Span<int> items, Span<float> scores, Span<int> counts) =>
+        RankAndTopK(targets, ties, ranks, k, items, scores, counts, ranksWithinK: false);
+
+    /// <inheritdoc/>
     public void RankAndTopK(ReadOnlySpan<int> targets, TieHandling ties, Span<double> ranks, int k, Span<int> items, Span<float> scores, Span<int> counts,
-        bool ranksWithinK = false)
+        bool ranksWithinK)
     {
         var (slots, active) = Targets(targets, ranks);
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be at least 1.");
@@ -322,8 +327,15 @@ public sealed class Gru4RecScorer : ISessionScorer, IParallelScorer
         return (slots.ToArray(), active.ToArray());
     }
 
-    /// <summary>Whether lists use the quantized index (default true where the model has one); false: always the full product.</summary>
+    /// <summary>
+    /// Whether lists, and evaluation's ranks within k (<see cref="RankAndTopK(ReadOnlySpan{int}, TieHandling, Span{double}, int, Span{int}, Span{float}, Span{int}, bool)"/>,
+    /// which also needs <see cref="UseScoreKernel"/>), use the quantized index (default true where the model has one);
+    /// false: always the full product.
+    /// </summary>
     public bool UseQuantizedIndex { get; set; } = true;
+
+    /// <summary>Calls answered by the quantized index for many rows at once (for tests).</summary>
+    internal int IndexPasses { get; private set; }
 
     private QuantizedItemIndex? UseIndex => UseQuantizedIndex && ItemChunk is null ? _index?.Value : null;
 

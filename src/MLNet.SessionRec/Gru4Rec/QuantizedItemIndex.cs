@@ -6,7 +6,8 @@ using static TorchSharp.torch;
 namespace MLNet.SessionRec.Gru4Rec;
 
 /// <summary>
-/// Exact top-k of one hidden state against a large catalog on the CPU, reading a quarter of the bytes.
+/// Exact top-k of hidden states against a large catalog on the CPU, reading a quarter of the bytes (one state for a
+/// list; many at once, with ranks within k, for evaluation).
 /// </summary>
 /// <remarks>
 /// A list needs the scores h·Wy[i] + By[i] of every item, and on a CPU one row of that product is bound by memory:
@@ -24,14 +25,15 @@ internal sealed class QuantizedItemIndex
 {
     private const int LevelsW = 63;   // w in [-63, 63], stored +64 as unsigned bytes 1..127
     private const int LevelsH = 127;  // h in [-127, 127] as signed bytes
-    private const int LevelsRows = 63; // states screened 8 at a time: [-63, 63], so two byte products add up in 16 bits
-    internal const int Offset = 64;
+    private const int LevelsRows = 63; // states screened 8 at a time: [-63, 63], so two pairs of byte products add up in 16 bits
+    private const int Offset = 64;
     private readonly byte[] _codes;   // blocks of 16 items × groups of 4 units × (16 items × 4 codes): see Dots
     private readonly float[] _scale;  // per item: w ≈ scale · (code - 64)
     private readonly float[] _errorNorm; // per item: ||w - scale·q||₂
     private readonly float[] _norm;   // per item: ||w||₂
     private readonly float[] _bias;
-    private readonly float[] _slack;  // per item: 2e-5·|b| + 1e-6 (float rounding, see Bounds)
+    private readonly float[] _slack;  // per item: rounding·|b| + 1e-6 (float rounding, see Screen)
+    private readonly double _rounding; // relative float rounding allowed for (see Screen)
     private readonly double _maxNorm, _maxAbsBias;
     private readonly Tensor _weights;
     private readonly bool _weightsRowMajor; // contiguous CPU weights of fewer than 2^31 bytes: read in place
@@ -61,7 +63,10 @@ internal sealed class QuantizedItemIndex
         var w = MemoryMarshal.Cast<byte, float>(hostW.bytes);
         _bias = new float[padded];
         MemoryMarshal.Cast<byte, float>(hostB.bytes).CopyTo(_bias);
-        _slack = _bias.Select(b => 2e-5f * Math.Abs(b) + 1e-6f).ToArray();
+        // A sum of n products in float (any order, fused or not) is within n·2^-24 of the exact sum relative to
+        // Σ|h_j·w_j| ≤ ‖h‖·‖w‖; twice that, with room for the bias, the approximate score and the bound themselves.
+        _rounding = Math.Max(2e-5, (units + 8) * Math.Pow(2, -23));
+        _slack = _bias.Select(b => (float)(_rounding * Math.Abs(b)) + 1e-6f).ToArray();
         for (int i = 0; i < items; i++)
         {
             var row = w.Slice(i * units, units);
@@ -100,7 +105,6 @@ internal sealed class QuantizedItemIndex
     // gives 4 units of 16 items and the sums need no horizontal reduction.
     private long CodeIndex(int item, int unit) => (((long)(item / 16) * Groups + unit / 4) * 16 + item % 16) * 4 + unit % 4;
 
-
     /// <summary>Whether this CPU has the integer SIMD the index needs.</summary>
     public static bool IsSupported => Avx512BW.IsSupported || Avx2.IsSupported;
 
@@ -138,7 +142,7 @@ internal sealed class QuantizedItemIndex
         {
             Dots(hq, dots);
             var screening = new Screening(k);
-            Screen(dots, new RowBounds(query), screening);
+            Screen(dots, new RowBounds(query, _rounding), screening);
             return Select(h, k, items, scores, screening.Candidates);
         }
         finally
@@ -168,7 +172,7 @@ internal sealed class QuantizedItemIndex
         int count = Math.Min(k, order.Length);
         for (int r = 0; r < count; r++)
         {
-            items[r] = (int)candidates[order[r]];
+            items[r] = candidates[order[r]];
             scores[r] = exact[order[r]];
         }
         return count;
@@ -178,9 +182,11 @@ internal sealed class QuantizedItemIndex
     /// For many states at once (row-major in <paramref name="states"/>), what an evaluation with metrics at cut-offs
     /// up to k needs: the exact top k of each row (the float scores of <paramref name="exact"/>, whose sums are the
     /// full product's bits; equal scores by lower index) and, per row, the number of items scoring above the
-    /// target and equal to it (target included) where the target is among the best k: <paramref name="greater"/>[r]
-    /// is -1 where it is not (its rank then exceeds k under every tie rule). Returns false when a state or a score
-    /// is not finite: the caller then uses the full product for the whole call.
+    /// target and equal to it (target included) wherever the target's score reaches θ below, which includes every
+    /// target within the best k: <paramref name="greater"/>[r] is -1 elsewhere, where the rank exceeds k under every
+    /// tie rule. <paramref name="candidates"/>, when given, receives each row's number of exactly scored items.
+    /// Returns false when a state or a score is not finite or so large that the bounds could overflow: the caller
+    /// then uses the full product for the whole call.
     /// </summary>
     /// <remarks>
     /// Why the ranks are exact: t is the target's exact score and θ the k-th largest lower bound. Every item scoring
@@ -191,10 +197,13 @@ internal sealed class QuantizedItemIndex
     /// <paramref name="threads"/> threads; every row's result depends on that row only.
     /// </remarks>
     public bool RankAndTopK(float[] states, int rows, int[] targets, CpuScoreKernel exact, int k,
-        long[] greater, long[] equal, int[] topItems, float[] topScores, int[] topCounts, int threads)
+        long[] greater, long[] equal, int[] topItems, float[] topScores, int[] topCounts, int threads, int[]? candidates = null)
     {
         if (exact.Items != Items || exact.Units != Units) throw new ArgumentException("The kernel is not of this index's network.", nameof(exact));
-        k = Math.Min(k, Items);
+        if (k < 1 || k > Items) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be between 1 and the {Items} items.");
+        if (states.Length < (long)rows * Units || targets.Length < rows || greater.Length < rows || equal.Length < rows || topCounts.Length < rows
+            || topItems.Length < (long)rows * k || topScores.Length < (long)rows * k || (candidates != null && candidates.Length < rows))
+            throw new ArgumentException($"The inputs and outputs must hold {rows} rows (of {Units} units, of {k} items).");
         int groups = (rows + RowGroup - 1) / RowGroup;
         int parts = Math.Clamp(threads, 1, Math.Max(1, groups));
         int failed = 0;
@@ -204,7 +213,7 @@ internal sealed class QuantizedItemIndex
             for (int g = groups * p / parts; g < groups * (p + 1) / parts && Volatile.Read(ref failed) == 0; g++)
             {
                 int first = g * RowGroup, count = Math.Min(RowGroup, rows - first);
-                if (!scratch.Run(this, states, first, count, targets, exact, k, greater, equal, topItems, topScores, topCounts))
+                if (!scratch.Run(this, states, first, count, targets, exact, k, greater, equal, topItems, topScores, topCounts, candidates))
                     Interlocked.Exchange(ref failed, 1);
             }
         }
@@ -236,7 +245,7 @@ internal sealed class QuantizedItemIndex
         }
 
         public bool Run(QuantizedItemIndex index, float[] states, int first, int count, int[] targets, CpuScoreKernel exact, int k,
-            long[] greater, long[] equal, int[] topItems, float[] topScores, int[] topCounts)
+            long[] greater, long[] equal, int[] topItems, float[] topScores, int[] topCounts, int[]? candidateCounts)
         {
             int units = index.Units;
             Array.Clear(_hq);
@@ -244,9 +253,10 @@ internal sealed class QuantizedItemIndex
             {
                 var h = states.AsSpan((first + r) * units, units);
                 if (!index.Quantize(h, _hq.AsSpan(r * index.Width, index.Width), out var query, LevelsRows)) return false;
-                _bounds[r] = new RowBounds(query);
+                _bounds[r] = new RowBounds(query, index._rounding);
                 _screening[r].Reset();
             }
+            Array.Clear(_bounds, count, RowGroup - count); // unused rows: zero states, no bounds (and θ = +∞ in the scan)
             index.ScreenRows(_hq, _bounds, _screening, count);
             var scores = _candidateScores;
             // The candidates' exact scores from the network's own row-major weights (7 cache lines per item at 100
@@ -258,6 +268,7 @@ internal sealed class QuantizedItemIndex
                 var h = states.AsSpan(row * units, units);
                 var candidates = _screening[r].Candidates;
                 float threshold = _screening[r].Finish();
+                if (candidateCounts != null) candidateCounts[row] = candidates.Count;
                 scores.Clear();
                 for (int c = 0; c < candidates.Count; c++) scores.Add(0);
                 if (weights.IsEmpty) exact.Score(h, CollectionsMarshal.AsSpan(candidates), CollectionsMarshal.AsSpan(scores));
@@ -292,7 +303,8 @@ internal sealed class QuantizedItemIndex
         }
     }
 
-    // The state as signed bytes (h = sh·hq + residual) and the norms the bounds need; false when it is not finite.
+    // The state as signed bytes (h = sh·hq + residual, |hq| ≤ levels) and the norms the bounds need; false when it
+    // is not finite or so large that scores and bounds could overflow.
     private bool Quantize(ReadOnlySpan<float> h, Span<sbyte> hq, out Query query, int levels = LevelsH)
     {
         query = default;
@@ -321,10 +333,10 @@ internal sealed class QuantizedItemIndex
     }
 
     // The constants of one state's bounds (see Screen).
-    private readonly struct RowBounds(Query query)
+    private readonly struct RowBounds(Query query, double rounding)
     {
         public readonly float Sh = (float)query.Sh, Offset = QuantizedItemIndex.Offset * query.SumHq;
-        public readonly float A = (float)query.QuantizedNorm, B = (float)(query.ResidualNorm + 2e-5 * query.HNorm);
+        public readonly float A = (float)query.QuantizedNorm, B = (float)(query.ResidualNorm + rounding * query.HNorm);
     }
 
     /// <summary>
@@ -387,7 +399,7 @@ internal sealed class QuantizedItemIndex
     /// <remarks>
     /// Approximate scores and their error bounds: |h·w - sh·sw·(hq·q)| ≤ ||sh·hq||·||ew|| + ||eh||·||w||, plus float
     /// rounding (of the exact product, a sum of Units terms, and of this arithmetic), which is within
-    /// 1e-5 · (||h||·||w|| + |b|) twice over: bound = A·||ew|| + B·||w|| + C.
+    /// rounding · (||h||·||w|| + |b|), rounding = max(2e-5, (units + 8)·2^-23): bound = A·||ew|| + B·||w|| + C.
     /// </remarks>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private unsafe void Screen(int[] dots, RowBounds bounds, Screening screening)
