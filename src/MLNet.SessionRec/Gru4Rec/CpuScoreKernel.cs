@@ -107,9 +107,7 @@ internal sealed unsafe class CpuScoreKernel : IDisposable
     public float Score(ReadOnlySpan<float> h, int item)
     {
         float* w = Weights(item, out long stride);
-        float acc = 0;
-        for (int k = 0; k < Units; k++) acc = MathF.FusedMultiplyAdd(h[k], w[k * stride], acc);
-        return acc + _bias[item];
+        return Chain(h[..Units], w, stride) + _bias[item];
     }
 
     /// <summary>
@@ -145,17 +143,19 @@ internal sealed unsafe class CpuScoreKernel : IDisposable
             for (; i + 4 <= items.Length; i += 4)
                 Chains(h, w + (long)items[i] * units, w + (long)items[i + 1] * units, w + (long)items[i + 2] * units, w + (long)items[i + 3] * units,
                     1, 1, 1, 1, bias, items.Slice(i, 4), scores.Slice(i, 4));
-            for (; i < items.Length; i++)
-            {
-                float* row = w + (long)items[i] * units;
-                float acc = 0;
-                for (int k = 0; k < units; k++) acc = MathF.FusedMultiplyAdd(h[k], row[k], acc);
-                scores[i] = acc + bias[items[i]];
-            }
+            for (; i < items.Length; i++) scores[i] = Chain(h, w + (long)items[i] * units, 1) + bias[items[i]];
         }
     }
 
-    // Four sums from zero in unit order, one fused multiply-add per unit, the bias added last.
+    // The kernel's sum of one item without its bias: from zero in unit order, one fused multiply-add per unit.
+    private static float Chain(ReadOnlySpan<float> h, float* w, long stride)
+    {
+        float acc = 0;
+        for (int k = 0; k < h.Length; k++) acc = MathF.FusedMultiplyAdd(h[k], w[k * stride], acc);
+        return acc;
+    }
+
+    // Four of Chain side by side, the bias added last.
     private static void Chains(ReadOnlySpan<float> h, float* w0, float* w1, float* w2, float* w3, long s0, long s1, long s2, long s3,
         ReadOnlySpan<float> bias, ReadOnlySpan<int> items, Span<float> scores)
     {

@@ -165,15 +165,23 @@ internal sealed class QuantizedItemIndex
             using var host = s.cpu().contiguous();
             exact = MemoryMarshal.Cast<byte, float>(host.bytes).ToArray();
         }
+        foreach (float v in exact) if (float.IsNaN(v)) return -1;
+        return Best(candidates, exact, k, items, scores);
+    }
+
+    // The best k candidates by exact score (higher first, equal scores by lower index, as the full product orders
+    // them) into items/scores; returns their number.
+    private static int Best(List<int> candidates, ReadOnlySpan<float> exact, int k, Span<int> items, Span<float> scores)
+    {
         var order = new int[candidates.Count];
         for (int c = 0; c < order.Length; c++) order[c] = c;
-        foreach (float v in exact) if (float.IsNaN(v)) return -1;
-        Array.Sort(order, (a, b) => exact[a] != exact[b] ? exact[b].CompareTo(exact[a]) : candidates[a].CompareTo(candidates[b]));
+        var s = exact[..order.Length].ToArray();
+        Array.Sort(order, (a, b) => s[a] != s[b] ? s[b].CompareTo(s[a]) : candidates[a].CompareTo(candidates[b]));
         int count = Math.Min(k, order.Length);
         for (int r = 0; r < count; r++)
         {
             items[r] = candidates[order[r]];
-            scores[r] = exact[order[r]];
+            scores[r] = s[order[r]];
         }
         return count;
     }
@@ -276,16 +284,7 @@ internal sealed class QuantizedItemIndex
                 foreach (float s in scores) if (!float.IsFinite(s)) return false;
                 float t = exact.Score(h, targets[row]);
                 if (!float.IsFinite(t)) return false;
-                var order = new int[candidates.Count];
-                for (int c = 0; c < order.Length; c++) order[c] = c;
-                Array.Sort(order, (a, b) => scores[a] != scores[b] ? scores[b].CompareTo(scores[a]) : candidates[a].CompareTo(candidates[b]));
-                int n = Math.Min(k, order.Length);
-                for (int p = 0; p < n; p++)
-                {
-                    topItems[row * k + p] = candidates[order[p]];
-                    topScores[row * k + p] = scores[order[p]];
-                }
-                topCounts[row] = n;
+                topCounts[row] = Best(candidates, CollectionsMarshal.AsSpan(scores), k, topItems.AsSpan(row * k, k), topScores.AsSpan(row * k, k));
                 if (t >= threshold)
                 {
                     long gt = 0, eq = 0;
